@@ -1,0 +1,34 @@
+#!/usr/bin/env bash
+# Installs the Debian 12 packages Kenes builds, tests and benchmarks with; only what is missing.
+# Needs root (or sudo) when something is missing; does nothing otherwise.
+set -euo pipefail
+
+packages=(
+  build-essential cmake ninja-build pkg-config ccache
+  libboost-dev libsqlite3-dev libsoci-dev libpq-dev postgresql-15
+  libsodium-dev libssl-dev nlohmann-json3-dev libcli11-dev libspdlog-dev libfmt-dev
+  libexpected-dev libtomlplusplus-dev libgtest-dev libgmock-dev libbenchmark-dev
+  wrk curl sqlite3
+)
+
+missing=()
+for p in "${packages[@]}"; do
+  if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed'; then
+    missing+=("$p")
+  fi
+done
+[ ${#missing[@]} -eq 0 ] && exit 0
+
+echo "kenes: installing missing Debian packages: ${missing[*]}" >&2
+SUDO=""
+if [ "$(id -u)" -ne 0 ]; then
+  if command -v sudo >/dev/null; then SUDO=sudo; else
+    echo "kenes: these packages are missing and this is not root: ${missing[*]}" >&2
+    exit 1
+  fi
+fi
+# Tests start their own throwaway PostgreSQL; keep the package from creating and starting one.
+$SUDO mkdir -p /etc/postgresql-common/createcluster.d
+echo 'create_main_cluster = false' | $SUDO tee /etc/postgresql-common/createcluster.d/kenes.conf >/dev/null
+$SUDO apt-get update -qq
+DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >&2
