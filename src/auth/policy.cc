@@ -1,0 +1,96 @@
+#include "auth/policy.h"
+
+namespace kenes::auth {
+
+std::string_view ActionName(Action action) {
+  switch (action) {
+    case Action::kMeRead: return "me.read";
+    case Action::kAgencyList: return "agency.list";
+    case Action::kUserList: return "user.list";
+    case Action::kUserRead: return "user.read";
+    case Action::kUserCreate: return "user.create";
+    case Action::kUserUpdate: return "user.update";
+    case Action::kUserSetPassword: return "user.set_password";
+    case Action::kTokenCreate: return "token.create";
+    case Action::kTokenList: return "token.list";
+    case Action::kTokenRevoke: return "token.revoke";
+    case Action::kAuditRead: return "audit.read";
+    case Action::kAuditVerify: return "audit.verify";
+  }
+  return "unknown";
+}
+
+const std::vector<Grant>& Grants() {
+  using enum Role;
+  using enum Action;
+  using enum Scope;
+  // Every role may see itself and the agency directory, and hold bearer tokens for itself.
+  // Admins administer the accounts of their own agency only; auditors read their own agency's
+  // audit trail. Cross-agency reach (kAnyAgency) is granted sparingly and only where the trust
+  // model says a record is shared.
+  static const std::vector<Grant> grants = [] {
+    std::vector<Grant> g;
+    for (Role r : kAllRoles) {
+      g.push_back({r, kMeRead, kSelf});
+      g.push_back({r, kAgencyList, kAnyAgency});
+      g.push_back({r, kTokenCreate, kSelf});
+      g.push_back({r, kTokenList, kSelf});
+      g.push_back({r, kTokenRevoke, kSelf});
+    }
+    for (Action a : {kUserList, kUserRead, kUserCreate, kUserUpdate, kUserSetPassword}) {
+      g.push_back({kAdmin, a, kOwnAgency});
+    }
+    g.push_back({kSupervisor, kUserList, kOwnAgency});
+    g.push_back({kSupervisor, kUserRead, kOwnAgency});
+    g.push_back({kAdmin, kTokenList, kOwnAgency});
+    g.push_back({kAdmin, kTokenRevoke, kOwnAgency});
+    g.push_back({kAdmin, kAuditVerify, kAnyAgency});
+    g.push_back({kAuditor, kAuditRead, kOwnAgency});
+    g.push_back({kAuditor, kAuditVerify, kAnyAgency});
+    g.push_back({kAuditor, kUserList, kOwnAgency});
+    g.push_back({kAuditor, kUserRead, kOwnAgency});
+    return g;
+  }();
+  return grants;
+}
+
+namespace {
+
+bool Covers(Scope scope, const Principal& who, const RecordRef& record) {
+  switch (scope) {
+    case Scope::kAnyAgency: return true;
+    case Scope::kOwnAgency: return record.agency == who.agency;
+    case Scope::kSelf: return record.owner_user_id && *record.owner_user_id == who.user_id;
+  }
+  return false;
+}
+
+int Width(Scope s) { return s == Scope::kSelf ? 0 : s == Scope::kOwnAgency ? 1 : 2; }
+
+}  // namespace
+
+std::optional<Scope> WidestScope(const Principal& who, Action action) {
+  std::optional<Scope> widest;
+  if (who.system) return Scope::kAnyAgency;
+  for (const Grant& g : Grants()) {
+    if (g.action == action && who.HasRole(g.role) && (!widest || Width(g.scope) > Width(*widest))) {
+      widest = g.scope;
+    }
+  }
+  return widest;
+}
+
+Decision Authorize(const Principal& who, Action action, const RecordRef& record) {
+  if (who.system) return Decision::kAllow;
+  bool any = false;
+  for (const Grant& g : Grants()) {
+    if (g.action != action || !who.HasRole(g.role)) continue;
+    any = true;
+    if (Covers(g.scope, who, record)) return Decision::kAllow;
+  }
+  return any ? Decision::kNotFound : Decision::kForbidden;
+}
+
+bool MayPerform(const Principal& who, Action action) { return WidestScope(who, action).has_value(); }
+
+}  // namespace kenes::auth

@@ -1,0 +1,76 @@
+// Who may do what: one function over one declarative table of (role, action, scope) grants.
+// Later modules add their actions here, so the whole permission model reads in one place.
+// Thread-safe: a constant table.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "auth/principal.h"
+
+namespace kenes::auth {
+
+enum class Action {
+  kMeRead,          // own account and session
+  kAgencyList,      // the agency directory
+  kUserList,
+  kUserRead,
+  kUserCreate,
+  kUserUpdate,      // roles, display name, disabled
+  kUserSetPassword,
+  kTokenCreate,     // bearer tokens for oneself
+  kTokenList,
+  kTokenRevoke,
+  kAuditRead,       // the audit event list
+  kAuditVerify,     // chain integrity status (no event content)
+};
+
+inline constexpr Action kAllActions[] = {
+    Action::kMeRead,      Action::kAgencyList,      Action::kUserList,    Action::kUserRead,
+    Action::kUserCreate,  Action::kUserUpdate,      Action::kUserSetPassword,
+    Action::kTokenCreate, Action::kTokenList,       Action::kTokenRevoke, Action::kAuditRead,
+    Action::kAuditVerify};
+
+std::string_view ActionName(Action action);
+
+// How far a grant reaches.
+enum class Scope {
+  kSelf,        // records owned by the user
+  kOwnAgency,   // records of the user's agency
+  kAnyAgency,   // every agency's records
+};
+
+struct Grant {
+  Role role;
+  Action action;
+  Scope scope;
+};
+
+// The declarative table itself.
+const std::vector<Grant>& Grants();
+
+// The record an action touches: its owning agency and, where it has one, its owning user.
+struct RecordRef {
+  std::string agency;
+  std::optional<long long> owner_user_id;
+};
+
+enum class Decision {
+  kAllow,
+  kForbidden,  // the user's roles never allow this action: 403
+  kNotFound,   // allowed in general, but not on this record: 404 (do not reveal it exists)
+};
+
+// May `who` do `action` on `record`? The system principal may do everything; a disabled or
+// role-less user nothing.
+Decision Authorize(const Principal& who, Action action, const RecordRef& record);
+
+// May `who` do `action` on at least some records (for collection routes and menus)?
+bool MayPerform(const Principal& who, Action action);
+
+// The widest scope `who` holds for `action`, if any.
+std::optional<Scope> WidestScope(const Principal& who, Action action);
+
+}  // namespace kenes::auth
