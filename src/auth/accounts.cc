@@ -374,10 +374,12 @@ core::Result<LoginResult> Accounts::Login(const std::string& username, const std
 
   long long id = 0;
   std::string hash;
+  std::string agency;
   int disabled = 0;
   db_.Read([&](store::Conn& c) {
-    c.sql() << "SELECT id, password_hash, disabled FROM users WHERE username = :u",
-        soci::use(username), soci::into(id), soci::into(hash), soci::into(disabled);
+    c.sql() << "SELECT id, password_hash, disabled, agency FROM users WHERE username = :u",
+        soci::use(username), soci::into(id), soci::into(hash), soci::into(disabled),
+        soci::into(agency);
   });
   bool ok = false;
   if (id == 0) {
@@ -390,7 +392,8 @@ core::Result<LoginResult> Accounts::Login(const std::string& username, const std
       RecordFailure(c, account_key, now);
       RecordFailure(c, address_key, now);
       // The attempted name is not recorded when no such account exists: it may be anything.
-      audit::Append(c, audit::Actor{std::nullopt, "anonymous", "", request_id},
+      // Filed under the account's agency, so that its auditors see attacks on it.
+      audit::Append(c, audit::Actor{std::nullopt, "anonymous", agency, request_id},
                     {"session.login_failed", "user", id == 0 ? "" : std::to_string(id),
                      {{"reason", id == 0 ? "unknown-user" : disabled ? "disabled" : "wrong-password"}}},
                     now);
@@ -412,8 +415,7 @@ core::Result<LoginResult> Accounts::Login(const std::string& username, const std
                " last_seen_at) VALUES (:h, :u, 'browser', :c, :t, :e, :t2) RETURNING id",
         soci::use(token_hash), soci::use(id), soci::use(result.csrf_token), soci::use(now_text),
         soci::use(result.expires_at), soci::use(now_text), soci::into(sid);
-    auto user = LoadUser(c, id);
-    audit::Append(c, audit::Actor{id, username, user ? user->agency : "", request_id},
+    audit::Append(c, audit::Actor{id, username, agency, request_id},
                   {"session.create", "session", std::to_string(sid), {}}, now);
     return sid;
   });

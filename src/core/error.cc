@@ -10,6 +10,7 @@ std::string_view ErrorCodeName(ErrorCode code) {
     case ErrorCode::kNotFound: return "not-found";
     case ErrorCode::kConflict: return "conflict";
     case ErrorCode::kUnprocessable: return "unprocessable";
+    case ErrorCode::kUnsupportedMedia: return "unsupported-media-type";
     case ErrorCode::kTooManyRequests: return "too-many-requests";
     case ErrorCode::kUnavailable: return "unavailable";
     case ErrorCode::kInternal: return "internal";

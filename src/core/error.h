@@ -21,6 +21,7 @@ enum class ErrorCode {
   kNotFound,           // unknown, or not yours to see: 404
   kConflict,           // clashes with existing state: 409
   kUnprocessable,      // well-formed but breaks a rule: 422
+  kUnsupportedMedia,   // body in a format the endpoint does not take: 415
   kTooManyRequests,    // throttled: 429
   kUnavailable,        // dependency down or shutting down: 503
   kInternal,           // a bug or an unexpected failure: 500

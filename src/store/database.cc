@@ -154,10 +154,6 @@ core::Status Database::Migrate(const std::vector<Migration>& migrations) {
     }
     last = m.version;
   }
-  Read([](Conn& c) {
-    c.sql() << "CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, "
-               "name TEXT NOT NULL, applied_at TEXT NOT NULL)";
-  });
   for (const auto& applied : AppliedMigrations()) {
     if (applied.version > last) {
       return Fail(ErrorCode::kConflict,
@@ -195,6 +191,8 @@ core::Status Database::Migrate(const std::vector<Migration>& migrations) {
 
 std::vector<AppliedMigration> Database::AppliedMigrations() {
   return Read([](Conn& c) {
+    c.sql() << "CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, "
+               "name TEXT NOT NULL, applied_at TEXT NOT NULL)";
     std::vector<AppliedMigration> out;
     soci::rowset<soci::row> rows =
         (c.sql().prepare << "SELECT version, name, applied_at FROM schema_migrations ORDER BY version");

@@ -93,6 +93,7 @@ class Database {
   // Errors: kInternal naming the failing migration; kConflict if the database holds a version
   // this build does not know.
   core::Status Migrate(const std::vector<Migration>& migrations);
+  // The recorded migrations, oldest first (creates the empty record table if missing).
   std::vector<AppliedMigration> AppliedMigrations();
 
   // True when a trivial query succeeds.

@@ -1,0 +1,530 @@
+#include "api/api.h"
+
+#include <chrono>
+
+#include <nlohmann/json.hpp>
+#include <soci/soci.h>
+
+#include "api/json_body.h"
+#include "api/problem.h"
+#include "audit/audit_log.h"
+#include "core/crypto.h"
+
+namespace kenes::api {
+
+using nlohmann::json;
+
+namespace {
+
+[[noreturn]] void Throw(core::ErrorCode code, const std::string& message, const std::string& type = {}) {
+  throw core::Failure(core::Error{code, message, type, {}});
+}
+
+bool ValidRequestId(std::string_view id) {
+  if (id.empty() || id.size() > 64) return false;
+  for (char c : id) {
+    if (!std::isalnum(static_cast<unsigned char>(c)) && c != '-' && c != '_' && c != '.') return false;
+  }
+  return true;
+}
+
+std::string_view LoggedMethod(std::string_view m) {
+  for (std::string_view known : {"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"}) {
+    if (m == known) return known;
+  }
+  return "OTHER";
+}
+
+// The value of cookie `name` in a Cookie header, if present.
+std::optional<std::string> CookieValue(std::string_view header, std::string_view name) {
+  size_t pos = 0;
+  while (pos < header.size()) {
+    const size_t end = std::min(header.find(';', pos), header.size());
+    std::string_view pair = header.substr(pos, end - pos);
+    while (!pair.empty() && pair.front() == ' ') pair.remove_prefix(1);
+    const size_t eq = pair.find('=');
+    if (eq != std::string_view::npos && pair.substr(0, eq) == name) return std::string(pair.substr(eq + 1));
+    pos = end + 1;
+  }
+  return std::nullopt;
+}
+
+json RolesJson(const std::vector<auth::Role>& roles) {
+  json out = json::array();
+  for (auto r : roles) out.push_back(std::string(auth::RoleName(r)));
+  return out;
+}
+
+json UserJson(const auth::User& u) {
+  return {{"id", u.id},
+          {"username", u.username},
+          {"display_name", u.display_name},
+          {"agency", u.agency},
+          {"roles", RolesJson(u.roles)},
+          {"disabled", u.disabled},
+          {"language", u.language},
+          {"created_at", u.created_at},
+          {"updated_at", u.updated_at}};
+}
+
+json AgencyJson(const auth::Agency& a) {
+  json j = {{"code", a.code},       {"short_name", a.short_name}, {"name_en", a.name_en},
+            {"name_ru", a.name_ru}, {"name_kk", a.name_kk},       {"country", a.country}};
+  if (!a.former_name_en.empty()) j["former_name_en"] = a.former_name_en;
+  return j;
+}
+
+json MeJson(const auth::Principal& p) {
+  json permissions = json::array();
+  for (auto a : auth::kAllActions) {
+    if (auth::MayPerform(p, a)) permissions.push_back(std::string(auth::ActionName(a)));
+  }
+  json session = {{"kind", p.browser_session ? "browser" : "bearer"}, {"expires_at", p.session_expires_at}};
+  if (p.browser_session) session["csrf_token"] = p.csrf_token;
+  const auto agency = auth::FindAgency(p.agency);
+  return {{"user",
+           {{"id", p.user_id},
+            {"username", p.username},
+            {"display_name", p.display_name},
+            {"agency", p.agency},
+            {"roles", RolesJson(p.roles)},
+            {"language", p.language}}},
+          {"agency", agency ? AgencyJson(*agency) : json(nullptr)},
+          {"permissions", permissions},
+          {"session", session}};
+}
+
+json TokenJson(const auth::TokenInfo& t) {
+  return {{"id", t.id},
+          {"user_id", t.user_id},
+          {"name", t.name},
+          {"created_at", t.created_at},
+          {"expires_at", t.expires_at},
+          {"last_used_at", t.last_used_at}};
+}
+
+json EventJson(const audit::Record& r) {
+  json detail = json::parse(r.detail, nullptr, false);
+  return {{"seq", r.seq},
+          {"at", r.at},
+          {"user_id", r.user_id ? json(*r.user_id) : json(nullptr)},
+          {"username", r.username},
+          {"agency", r.agency},
+          {"action", r.action},
+          {"object_type", r.object_type},
+          {"object_id", r.object_id},
+          {"request_id", r.request_id},
+          {"detail", detail.is_discarded() ? json::object() : detail},
+          {"hash", r.hash}};
+}
+
+template <typename T>
+T Ok(core::Result<T>&& r) {
+  return core::Unwrap(std::move(r));
+}
+
+}  // namespace
+
+long long RequestContext::IdParam(const std::string& name) const {
+  const auto it = params.find(name);
+  if (it == params.end() || it->second.empty() || it->second.size() > 18 ||
+      it->second.find_first_not_of("0123456789") != std::string::npos || it->second[0] == '0') {
+    Throw(core::ErrorCode::kNotFound, "no such " + name.substr(0, name.find('_')));
+  }
+  return std::stoll(it->second);
+}
+
+std::optional<std::string> RequestContext::Query(const std::string& name) const {
+  const auto q = request.target.find('?');
+  if (q == std::string::npos) return std::nullopt;
+  std::string_view query(request.target);
+  query.remove_prefix(q + 1);
+  size_t pos = 0;
+  while (pos <= query.size()) {
+    const size_t end = std::min(query.find('&', pos), query.size());
+    const std::string_view pair = query.substr(pos, end - pos);
+    const size_t eq = pair.find('=');
+    const auto key = PercentDecode(pair.substr(0, eq), true);
+    if (!key) Throw(core::ErrorCode::kInvalidArgument, "the query string is not valid percent-encoded UTF-8", "malformed-query");
+    if (*key == name) {
+      auto value = PercentDecode(eq == std::string_view::npos ? "" : pair.substr(eq + 1), true);
+      if (!value) Throw(core::ErrorCode::kInvalidArgument, "the query string is not valid percent-encoded UTF-8", "malformed-query");
+      return value;
+    }
+    pos = end + 1;
+  }
+  return std::nullopt;
+}
+
+Api::Api(const core::Config& config, store::Database& db, auth::Accounts& accounts,
+         const core::Clock& clock, AccessLog& access_log)
+    : config_(config),
+      db_(db),
+      accounts_(accounts),
+      clock_(clock),
+      access_log_(access_log),
+      static_files_(config.server.static_dir) {
+  AddRoutes();
+}
+
+void Api::Add(const std::string& method, const std::string& pattern, Handler handler, bool needs_auth) {
+  router_.Add(method, pattern, Route{std::move(handler), needs_auth});
+}
+
+std::vector<std::pair<std::string, std::string>> Api::Routes() const {
+  std::vector<std::pair<std::string, std::string>> out;
+  for (const auto& r : router_.routes()) out.emplace_back(r.method, r.pattern);
+  return out;
+}
+
+std::string Api::SessionCookie(const std::string& token, int max_age_seconds) const {
+  std::string c = std::string(kSessionCookie) + "=" + token + "; Path=/; HttpOnly; SameSite=Strict; Max-Age=" +
+                  std::to_string(max_age_seconds);
+  if (config_.server.secure_cookies) c += "; Secure";
+  return c;
+}
+
+void Api::Secure(HttpResponse& r, bool api) const {
+  r.Set("Content-Security-Policy",
+        "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+        "font-src 'self'; connect-src 'self'; object-src 'none'; base-uri 'none'; "
+        "form-action 'self'; frame-ancestors 'none'");
+  r.Set("X-Content-Type-Options", "nosniff");
+  r.Set("X-Frame-Options", "DENY");
+  r.Set("Referrer-Policy", "no-referrer");
+  r.Set("Cross-Origin-Opener-Policy", "same-origin");
+  r.Set("Cross-Origin-Resource-Policy", "same-origin");
+  r.Set("Permissions-Policy", "camera=(), microphone=(), geolocation=()");
+  if (api) r.Set("Cache-Control", "no-store");
+}
+
+HttpResponse Api::RenderServerError(int status, const std::string& slug, const std::string& detail) {
+  const std::string request_id = core::RandomToken(12);
+  HttpResponse r = Problem(status, slug, detail, request_id);
+  if (status == 503) r.Set("Retry-After", "1");
+  r.Set("X-Request-Id", request_id);
+  r.Set("Connection", "close");
+  Secure(r, true);
+  access_log_.Write({request_id, "-", "-", status, 0, r.body.size(), 0, std::nullopt});
+  return r;
+}
+
+HttpResponse Api::Handle(HttpRequest& request) {
+  const auto started = std::chrono::steady_clock::now();
+  const auto incoming = request.Header("x-request-id");
+  const std::string request_id =
+      incoming && ValidRequestId(*incoming) ? std::string(*incoming) : core::RandomToken(12);
+  std::string route_name = "-";
+  HttpResponse response;
+  std::optional<long long> user_id;
+  {
+    const std::string raw_path = request.target.substr(0, request.target.find('?'));
+    const auto path = PercentDecode(raw_path, false);
+    RequestContext ctx{request, path.value_or(""), request_id, {}, std::nullopt};
+    try {
+      if (raw_path.empty() || raw_path[0] != '/') {
+        Throw(core::ErrorCode::kInvalidArgument, "the request target must be an absolute path", "malformed-request");
+      }
+      if (!path) {
+        Throw(core::ErrorCode::kInvalidArgument, "the path is not valid percent-encoded UTF-8", "malformed-request");
+      }
+      response = Dispatch(ctx, route_name);
+    } catch (const core::Failure& f) {
+      response = ProblemFor(f.error(), request_id);
+    } catch (const soci::soci_error&) {
+      // Never echo database messages: they can quote the data.
+      response = Problem(503, "database-unavailable", "the database could not complete the request", request_id);
+    } catch (const std::exception&) {
+      response = Problem(500, "internal", "an unexpected error occurred; quote the request id", request_id);
+    }
+    if (ctx.principal) user_id = ctx.principal->user_id;
+  }
+  response.Set("X-Request-Id", request_id);
+  Secure(response, route_name != "static");
+  const double ms =
+      std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - started).count();
+  access_log_.Write({request_id, std::string(LoggedMethod(request.method)), route_name, response.status,
+                     request.body.size(), response.body.size(), ms, user_id});
+  return response;
+}
+
+HttpResponse Api::Dispatch(RequestContext& ctx, std::string& route_name) {
+  const HttpRequest& req = ctx.request;
+  const bool api_path = ctx.path.rfind("/api/", 0) == 0 || ctx.path == "/api" ||
+                        ctx.path == "/healthz" || ctx.path == "/readyz";
+  if (!api_path) {
+    if (req.method != "GET" && req.method != "HEAD") {
+      HttpResponse r = Problem(405, "method-not-allowed", "only GET and HEAD are served here", ctx.request_id);
+      r.Set("Allow", "GET, HEAD");
+      return r;
+    }
+    route_name = "static";
+    if (auto r = static_files_.Serve(ctx.path)) return *r;
+    if (ctx.path == "/") {
+      return JsonResponse(200, {{"name", "kenes"},
+                                {"api", "/api/v1"},
+                                {"openapi", "/api/v1/openapi.json"},
+                                {"console", "not built (web/dist is missing)"}});
+    }
+    return Problem(404, "not-found", "no such page", ctx.request_id);
+  }
+  const std::string method = req.method == "HEAD" ? "GET" : req.method;
+  auto match = router_.Find(method, ctx.path);
+  if (match.route == nullptr) {
+    if (!match.allowed_methods.empty()) {
+      std::string allow;
+      for (const auto& m : match.allowed_methods) allow += (allow.empty() ? "" : ", ") + m;
+      HttpResponse r = Problem(405, "method-not-allowed", req.method + " is not allowed here; allowed: " + allow,
+                               ctx.request_id);
+      r.Set("Allow", allow);
+      return r;
+    }
+    return Problem(404, "not-found", "no such resource", ctx.request_id);
+  }
+  route_name = match.route->pattern;
+  ctx.params = std::move(match.params);
+
+  // Authentication: a bearer token, else the session cookie.
+  bool bad_credentials = false;
+  if (auto authz = req.Header("authorization")) {
+    constexpr std::string_view kBearer = "Bearer ";
+    if (authz->size() > kBearer.size() && authz->substr(0, kBearer.size()) == kBearer) {
+      ctx.principal = accounts_.Authenticate(std::string(authz->substr(kBearer.size())), false);
+    }
+    bad_credentials = !ctx.principal;
+  } else if (auto cookie = req.Header("cookie")) {
+    if (auto token = CookieValue(*cookie, kSessionCookie)) {
+      ctx.principal = accounts_.Authenticate(*token, true);
+    }
+  }
+  if (match.route->handler.needs_auth) {
+    if (!ctx.principal) {
+      HttpResponse r = Problem(401, bad_credentials ? "invalid-token" : "unauthenticated",
+                               bad_credentials ? "the bearer token is invalid, expired or revoked"
+                                               : "sign in first (session cookie or bearer token)",
+                               ctx.request_id);
+      r.Set("WWW-Authenticate", "Bearer realm=\"kenes\"");
+      return r;
+    }
+    // Browsers prove a state-changing request is theirs with the CSRF token from sign-in.
+    const bool unsafe = method != "GET" && method != "OPTIONS";
+    if (unsafe && ctx.principal->browser_session) {
+      const auto csrf = req.Header("x-csrf-token");
+      if (!csrf || !core::ConstantTimeEquals(*csrf, ctx.principal->csrf_token)) {
+        return Problem(403, "csrf-failed", "missing or wrong X-CSRF-Token header", ctx.request_id);
+      }
+    }
+  }
+  return match.route->handler.handler(ctx);
+}
+
+void Api::AddRoutes() {
+  using core::ErrorCode;
+
+  Add("GET", "/healthz", [](RequestContext&) { return JsonResponse(200, {{"status", "ok"}}); }, false);
+
+  Add("GET", "/readyz",
+      [this](RequestContext& ctx) {
+        if (draining_) return Problem(503, "draining", "the server is shutting down", ctx.request_id);
+        if (!db_.Ping()) return Problem(503, "database-unavailable", "the database is not reachable", ctx.request_id);
+        return JsonResponse(200, {{"status", "ready"}});
+      },
+      false);
+
+  Add("GET", "/api/v1/openapi.json",
+      [](RequestContext&) {
+        HttpResponse r;
+        r.body = OpenApiDocument();
+        r.Set("Content-Type", "application/json");
+        return r;
+      },
+      false);
+
+  // --- Sessions
+  Add("POST", "/api/v1/session",
+      [this](RequestContext& ctx) {
+        auto body = JsonBody::Parse(ctx.request);
+        std::string username = body.RequiredString("username", 64);
+        const std::string password = body.RequiredString("password", 1024);
+        body.Finish();
+        for (char& c : username) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+        auto login = Ok(accounts_.Login(username, password, ctx.request.remote_address, ctx.request_id));
+        ctx.principal = login.principal;
+        HttpResponse r = JsonResponse(201, MeJson(login.principal));
+        r.Add("Set-Cookie", SessionCookie(login.session_token, config_.auth.session_hours * 3600));
+        return r;
+      },
+      false);
+
+  Add("DELETE", "/api/v1/session", [this](RequestContext& ctx) {
+    core::Unwrap(accounts_.Logout(ctx.who(), ctx.request_id));
+    HttpResponse r;
+    r.status = 204;
+    if (ctx.who().browser_session) r.Add("Set-Cookie", SessionCookie("", 0));
+    return r;
+  });
+
+  Add("GET", "/api/v1/me", [](RequestContext& ctx) { return JsonResponse(200, MeJson(ctx.who())); });
+
+  Add("PATCH", "/api/v1/me", [this](RequestContext& ctx) {
+    auto body = JsonBody::Parse(ctx.request);
+    auth::UserUpdate up;
+    up.language = body.OptionalString("language", 8);
+    body.Finish();
+    auto u = Ok(accounts_.UpdateUser(ctx.who(), ctx.who().user_id, up, ctx.request_id));
+    return JsonResponse(200, UserJson(u));
+  });
+
+  Add("POST", "/api/v1/me/password", [this](RequestContext& ctx) {
+    auto body = JsonBody::Parse(ctx.request);
+    const std::string current = body.RequiredString("current_password", 1024);
+    const std::string replacement = body.RequiredString("new_password", 4096);
+    body.Finish();
+    core::Unwrap(accounts_.ChangeOwnPassword(ctx.who(), current, replacement, ctx.request_id));
+    HttpResponse r;
+    r.status = 204;
+    return r;
+  });
+
+  Add("GET", "/api/v1/agencies", [](RequestContext&) {
+    json list = json::array();
+    for (const auto& a : auth::Agencies()) list.push_back(AgencyJson(a));
+    return JsonResponse(200, {{"agencies", list}});
+  });
+
+  // --- Users (administration)
+  Add("GET", "/api/v1/users", [this](RequestContext& ctx) {
+    json list = json::array();
+    for (const auto& u : Ok(accounts_.ListUsers(ctx.who()))) list.push_back(UserJson(u));
+    return JsonResponse(200, {{"users", list}});
+  });
+
+  Add("POST", "/api/v1/users", [this](RequestContext& ctx) {
+    auto body = JsonBody::Parse(ctx.request);
+    auth::NewUser nu;
+    nu.username = body.RequiredString("username", 64);
+    nu.display_name = body.OptionalString("display_name", 200).value_or("");
+    nu.agency = body.OptionalString("agency", 32).value_or(ctx.who().agency);
+    nu.roles = body.RequiredStringArray("roles", 8, 32);
+    nu.password = body.RequiredString("password", 4096);
+    body.Finish();
+    auto u = Ok(accounts_.CreateUser(ctx.who(), nu, ctx.request_id));
+    HttpResponse r = JsonResponse(201, UserJson(u));
+    r.Set("Location", "/api/v1/users/" + std::to_string(u.id));
+    return r;
+  });
+
+  Add("GET", "/api/v1/users/{user_id}", [this](RequestContext& ctx) {
+    return JsonResponse(200, UserJson(Ok(accounts_.GetUser(ctx.who(), ctx.IdParam("user_id")))));
+  });
+
+  Add("PATCH", "/api/v1/users/{user_id}", [this](RequestContext& ctx) {
+    const long long id = ctx.IdParam("user_id");
+    auto body = JsonBody::Parse(ctx.request);
+    auth::UserUpdate up;
+    up.display_name = body.OptionalString("display_name", 200);
+    up.roles = body.OptionalStringArray("roles", 8, 32);
+    up.disabled = body.OptionalBool("disabled");
+    up.language = body.OptionalString("language", 8);
+    body.Finish();
+    return JsonResponse(200, UserJson(Ok(accounts_.UpdateUser(ctx.who(), id, up, ctx.request_id))));
+  });
+
+  Add("PUT", "/api/v1/users/{user_id}/password", [this](RequestContext& ctx) {
+    const long long id = ctx.IdParam("user_id");
+    auto body = JsonBody::Parse(ctx.request);
+    const std::string password = body.RequiredString("password", 4096);
+    body.Finish();
+    core::Unwrap(accounts_.SetPassword(ctx.who(), id, password, ctx.request_id));
+    HttpResponse r;
+    r.status = 204;
+    return r;
+  });
+
+  // --- Bearer tokens
+  Add("POST", "/api/v1/tokens", [this](RequestContext& ctx) {
+    auto body = JsonBody::Parse(ctx.request);
+    const std::string name = body.OptionalString("name", 100).value_or("");
+    const auto days = body.OptionalInt("days", 1, 3650);
+    body.Finish();
+    auto t = Ok(accounts_.CreateToken(ctx.who(), std::nullopt, name,
+                                      days ? std::optional<int>(static_cast<int>(*days)) : std::nullopt,
+                                      ctx.request_id));
+    json j = TokenJson(t.info);
+    j["token"] = t.token;
+    return JsonResponse(201, j);
+  });
+
+  Add("GET", "/api/v1/tokens", [this](RequestContext& ctx) {
+    json list = json::array();
+    for (const auto& t : Ok(accounts_.ListTokens(ctx.who(), std::nullopt))) list.push_back(TokenJson(t));
+    return JsonResponse(200, {{"tokens", list}});
+  });
+
+  Add("DELETE", "/api/v1/tokens/{token_id}", [this](RequestContext& ctx) {
+    core::Unwrap(accounts_.RevokeToken(ctx.who(), ctx.IdParam("token_id"), ctx.request_id));
+    HttpResponse r;
+    r.status = 204;
+    return r;
+  });
+
+  // --- Audit
+  Add("GET", "/api/v1/audit/events", [this](RequestContext& ctx) {
+    const auto scope = auth::WidestScope(ctx.who(), auth::Action::kAuditRead);
+    if (!scope) Throw(ErrorCode::kPermissionDenied, "only auditors may read the audit trail");
+    audit::Filter f;
+    f.username = ctx.Query("user");
+    f.action = ctx.Query("action");
+    f.object_type = ctx.Query("object_type");
+    f.object_id = ctx.Query("object_id");
+    for (auto [name, field] : {std::pair{"from", &f.from}, std::pair{"to", &f.to}}) {
+      if (auto v = ctx.Query(name)) {
+        if (!core::ParseUtc(*v)) {
+          Throw(ErrorCode::kInvalidArgument, std::string("'") + name + "' must be an ISO-8601 UTC time such as 2026-01-31 or 2026-01-31T12:00:00Z", "invalid-query");
+        }
+        *field = core::FormatUtc(*core::ParseUtc(*v));
+      }
+    }
+    auto number = [&](const char* name, long long lo, long long hi) -> std::optional<long long> {
+      auto v = ctx.Query(name);
+      if (!v) return std::nullopt;
+      if (v->empty() || v->size() > 18 || v->find_first_not_of("0123456789") != std::string::npos ||
+          std::stoll(*v) < lo || std::stoll(*v) > hi) {
+        Throw(ErrorCode::kInvalidArgument, std::string("'") + name + "' must be an integer from " +
+                  std::to_string(lo) + " to " + std::to_string(hi), "invalid-query");
+      }
+      return std::stoll(*v);
+    };
+    f.before_seq = number("before", 1, 1'000'000'000'000'000LL);
+    f.limit = static_cast<int>(number("limit", 1, 500).value_or(100));
+    if (*scope != auth::Scope::kAnyAgency) {
+      const auto asked = ctx.Query("agency");
+      if (asked && *asked != ctx.who().agency) {
+        Throw(ErrorCode::kPermissionDenied, "auditors read their own agency's events only");
+      }
+      f.agency = ctx.who().agency;
+    } else {
+      f.agency = ctx.Query("agency");
+    }
+    const auto events = db_.Read([&](store::Conn& c) { return audit::List(c, f); });
+    json list = json::array();
+    for (const auto& e : events) list.push_back(EventJson(e));
+    json out = {{"events", list}};
+    out["next_before"] = static_cast<int>(events.size()) == f.limit ? json(events.back().seq) : json(nullptr);
+    return JsonResponse(200, out);
+  });
+
+  Add("GET", "/api/v1/audit/verify", [this](RequestContext& ctx) {
+    if (!auth::MayPerform(ctx.who(), auth::Action::kAuditVerify)) {
+      Throw(ErrorCode::kPermissionDenied, "only auditors and admins may verify the audit chain");
+    }
+    const auto report = audit::Verify(db_);
+    return JsonResponse(200, {{"ok", report.ok},
+                              {"events", report.events},
+                              {"first_bad_seq", report.first_bad_seq ? json(*report.first_bad_seq) : json(nullptr)},
+                              {"problem", report.problem},
+                              {"head_hash", report.head_hash}});
+  });
+}
+
+}  // namespace kenes::api

@@ -1,0 +1,102 @@
+#include "app/platform.h"
+
+#include "audit/audit_log.h"
+#include "auth/accounts.h"
+#include "core/crypto.h"
+
+namespace kenes::app {
+
+std::vector<store::Migration> AllMigrations() {
+  std::vector<store::Migration> all = audit::Migrations();
+  for (auto& m : auth::Accounts::Migrations()) all.push_back(std::move(m));
+  return all;
+}
+
+core::Result<core::Config> LoadConfiguration(const Overrides& o) {
+  auto config = core::LoadConfig(o.config_path, core::ProcessEnv());
+  if (!config) return config;
+  if (!o.database_url.empty()) config->database.url = o.database_url;
+  if (!o.listen.empty()) config->server.listen = o.listen;
+  // Re-validate the overridden values through the same rules as the file and environment.
+  core::EnvLookup env = [&](const std::string& name) -> std::optional<std::string> {
+    if (name == "KENES_DATABASE_URL") return config->database.url;
+    if (name == "KENES_SERVER_LISTEN") return config->server.listen;
+    return std::nullopt;
+  };
+  auto check = core::LoadConfig("", env);
+  if (!check) {
+    std::string msg = check.error().message;
+    for (const auto& [from, to] : {std::pair<std::string, std::string>{"environment: KENES_DATABASE_URL", "--database"},
+                                   {"environment: KENES_SERVER_LISTEN", "--listen"}}) {
+      if (auto pos = msg.find(from); pos != std::string::npos) msg.replace(pos, from.size(), to);
+    }
+    return core::Fail(core::ErrorCode::kInvalidArgument, msg);
+  }
+  return config;
+}
+
+core::Result<std::unique_ptr<store::Database>> OpenDatabase(const core::Config& config, int pool_size,
+                                                            bool require_current) {
+  auto db = store::Database::Open(config.database.url, pool_size);
+  if (!db) return db;
+  if (require_current) {
+    const auto all = AllMigrations();
+    const size_t applied = (*db)->AppliedMigrations().size();
+    if (applied < all.size()) {
+      return core::Fail(core::ErrorCode::kUnavailable,
+                        "the database schema is not current (" + std::to_string(applied) + " of " +
+                            std::to_string(all.size()) + " migrations applied); run `kenes migrate`");
+    }
+  }
+  return db;
+}
+
+core::Result<std::vector<std::string>> LoadDemo(store::Database& db, const core::Config& config) {
+  struct DemoUser {
+    const char* username;
+    const char* display_name;
+    const char* agency;
+    std::vector<std::string> roles;
+  };
+  // Illustrative accounts, one per job the platform serves; the names are invented.
+  const DemoUser users[] = {
+      {"mlsp.admin", "MLSP administrator", "kz-mlsp", {"admin"}},
+      {"mlsp.supervisor", "Aigerim Sultanova (MLSP)", "kz-mlsp", {"supervisor"}},
+      {"mlsp.officer", "Daniyar Abenov (MLSP)", "kz-mlsp", {"officer"}},
+      {"mlsp.analyst", "Saule Temirkhanova (MLSP)", "kz-mlsp", {"analyst"}},
+      {"mlsp.auditor", "MLSP internal audit", "kz-mlsp", {"auditor"}},
+      {"fwa.admin", "FWA administrator", "uk-fwa", {"admin"}},
+      {"fwa.supervisor", "Helen Marsh (FWA)", "uk-fwa", {"supervisor"}},
+      {"fwa.officer", "Tom Okafor (FWA)", "uk-fwa", {"officer"}},
+      {"fwa.analyst", "Priya Shah (FWA)", "uk-fwa", {"analyst"}},
+      {"fwa.auditor", "FWA internal audit", "uk-fwa", {"auditor"}},
+      {"mfa.desk", "UK desk, MFA of Kazakhstan", "kz-mfa", {"officer"}},
+      {"fcdo.desk", "Central Asia desk, FCDO", "uk-fcdo", {"officer"}},
+      {"fcdo.viewer", "FCDO reader", "uk-fcdo", {"viewer"}},
+  };
+  static constexpr const char* kDemoPassword = "kenes-demo-2026";
+  auth::Accounts accounts(db, config.auth, core::SystemClock());
+  const auth::Principal system = auth::SystemPrincipal();
+  const std::string request_id = "demo-" + core::RandomToken(8);
+  std::vector<std::string> lines;
+  int created = 0;
+  for (const auto& u : users) {
+    auto existing = accounts.GetUserByName(system, u.username);
+    if (!existing) {
+      auto r = accounts.CreateUser(system, {u.username, u.display_name, u.agency, u.roles, kDemoPassword}, request_id);
+      if (!r) return tl::unexpected(r.error());
+      ++created;
+    }
+    std::string roles;
+    for (const auto& r : u.roles) roles += (roles.empty() ? "" : ",") + r;
+    char line[160];
+    std::snprintf(line, sizeof line, "  %-16s %-9s %-11s %s", u.username, u.agency, roles.c_str(), kDemoPassword);
+    lines.emplace_back(line);
+  }
+  lines.insert(lines.begin(), "demo accounts (" + std::to_string(created) + " created now); password for all: " +
+                                  std::string(kDemoPassword));
+  lines.insert(lines.begin() + 1, "  username         agency    roles       password");
+  return lines;
+}
+
+}  // namespace kenes::app

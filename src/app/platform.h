@@ -1,0 +1,35 @@
+// Assembles the platform for one command: configuration, the database, and the schema of every
+// module in order. Thread-safe once built.
+#pragma once
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "core/config.h"
+#include "core/error.h"
+#include "store/database.h"
+
+namespace kenes::app {
+
+// Every module's migrations, in version order.
+std::vector<store::Migration> AllMigrations();
+
+// Command-line values that override the configuration when set.
+struct Overrides {
+  std::string config_path;
+  std::string database_url;
+  std::string listen;
+};
+
+core::Result<core::Config> LoadConfiguration(const Overrides& overrides);
+
+// Opens the configured database. With `require_current`, refuses a database with pending
+// migrations (kUnavailable, saying to run `kenes migrate`).
+core::Result<std::unique_ptr<store::Database>> OpenDatabase(const core::Config& config, int pool_size,
+                                                            bool require_current);
+
+// Creates the demo accounts that do not exist yet; returns the lines to print.
+core::Result<std::vector<std::string>> LoadDemo(store::Database& db, const core::Config& config);
+
+}  // namespace kenes::app
