@@ -185,7 +185,8 @@ TEST_P(ServerTest, AdminsAndPermissions) {
   EXPECT_EQ(created.Header("location"), "/api/v1/users/" + std::to_string(created.Json()["id"].get<long long>()));
   auto list = admin.http->Get("/api/v1/users", admin.Headers(false));
   ASSERT_EQ(list.status, 200);
-  for (const auto& u : list.Json()["users"]) EXPECT_EQ(u["agency"], "kz-mlsp");
+  const json users = list.Json();
+  for (const auto& u : users["users"]) EXPECT_EQ(u["agency"], "kz-mlsp");
   // Another agency's user: 404, never 403.
   const std::string foreign = "/api/v1/users/" + std::to_string(ids_["fwa.officer"]);
   EXPECT_EQ(admin.http->Get(foreign, admin.Headers(false)).status, 404);
@@ -267,7 +268,9 @@ TEST_P(ServerTest, BadInputGetsProblemsAndWritesNothing) {
     EXPECT_EQ(p.value("status", 0), c.status) << c.name;
     EXPECT_FALSE(p.value("detail", "").empty()) << c.name;
     EXPECT_EQ(p.value("request_id", ""), r.Header("x-request-id")) << c.name;
-    if (c.status == 405) EXPECT_FALSE(r.Header("allow").empty()) << c.name;
+    if (c.status == 405) {
+      EXPECT_FALSE(r.Header("allow").empty()) << c.name;
+    }
   }
   EXPECT_EQ(Count("users"), users_before);
   EXPECT_EQ(Count("audit_events"), events_before);
@@ -355,8 +358,9 @@ TEST_P(ServerTest, AuditorsListTheirAgencysEvents) {
   Browser auditor = SignIn("mlsp.auditor");
   auto all = auditor.http->Get("/api/v1/audit/events", auditor.Headers(false));
   ASSERT_EQ(all.status, 200) << all.body;
-  ASSERT_FALSE(all.Json()["events"].empty());
-  for (const auto& e : all.Json()["events"]) EXPECT_EQ(e["agency"], "kz-mlsp");
+  const json events = all.Json();
+  ASSERT_FALSE(events["events"].empty());
+  for (const auto& e : events["events"]) EXPECT_EQ(e["agency"], "kz-mlsp");
   auto creates = auditor.http->Get("/api/v1/audit/events?action=user.create&user=mlsp.admin", auditor.Headers(false));
   ASSERT_EQ(creates.Json()["events"].size(), 1u);
   const json e = creates.Json()["events"][0];

@@ -1,0 +1,556 @@
+// Black-box tests of the `kenes` command line: exit codes, usage and help, configuration errors,
+// and every database command run as the real binary on SQLite and PostgreSQL.
+#include <gtest/gtest.h>
+
+#include <fstream>
+#include <memory>
+#include <nlohmann/json.hpp>
+#include <set>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "store/database.h"
+#include "testing/server_process.h"
+#include "testing/test_database.h"
+
+namespace kenes::app {
+namespace {
+
+using kenes::testing::CommandResult;
+using kenes::testing::RunKenes;
+
+constexpr int kOk = 0;
+constexpr int kFailed = 1;
+constexpr int kUsage = 2;
+constexpr const char* kPassword = "a long enough passphrase\n";
+constexpr int kDemoAccounts = 13;
+
+// Everything a failed command said, for assertion messages.
+std::string Describe(const CommandResult& r) {
+  return "exit " + std::to_string(r.exit_code) + "\nstdout:\n" + r.out + "\nstderr:\n" + r.err;
+}
+
+std::string Join(const std::vector<std::string>& args) {
+  std::string out;
+  for (const auto& a : args) out += (out.empty() ? "" : " ") + a;
+  return out;
+}
+
+void WriteFile(const std::string& path, const std::string& text) { std::ofstream(path) << text; }
+
+// The number N in "migrations applied: N", or -1 when the line is missing.
+int AppliedCount(const std::string& err) {
+  constexpr std::string_view kLabel = "migrations applied: ";
+  const auto pos = err.find(kLabel);
+  if (pos == std::string::npos) return -1;
+  return std::atoi(err.c_str() + pos + kLabel.size());
+}
+
+// Commands that need no database: version, usage errors, help, configuration.
+TEST(CliTest, VersionPrintsTheNameAndExitsZero) {
+  const auto r = RunKenes({"--version"});
+  EXPECT_EQ(r.exit_code, kOk) << Describe(r);
+  EXPECT_NE(r.out.find("kenes"), std::string::npos) << Describe(r);
+}
+
+TEST(CliTest, UsageErrorsExitTwo) {
+  kenes::testing::TempDir dir;
+  const std::string db = "sqlite:" + dir.path() + "/unused.db";
+  struct Case {
+    std::vector<std::string> args;
+    std::string err;  // a fragment stderr must contain ("": any message)
+  };
+  const Case cases[] = {
+      {{}, "subcommand"},
+      // CLI11 reports the missing subcommand rather than the stray word here.
+      {{"--bogus"}, ""},
+      {{"frobnicate"}, ""},
+      {{"user"}, "subcommand"},
+      {{"user", "list", "--bogus", "--database", db}, "--bogus"},
+      {{"user", "list", "--format", "xml", "--database", db}, "--format"},
+      {{"user", "add", "--username", "x.y", "--agency", "kz-mlsp", "--database", db}, "--role"},
+      {{"token", "create", "--username", "x.y", "--days", "0", "--database", db}, "--days"},
+      {{"migrate", "--database", "mysql://x"}, "--database"},
+      {{"migrate", "--database", "sqlite:"}, "--database"},
+      {{"user", "list", "--database", "mysql://x"}, "--database"},
+  };
+  for (const auto& c : cases) {
+    SCOPED_TRACE(Join(c.args));
+    const auto r = RunKenes(c.args);
+    EXPECT_EQ(r.exit_code, kUsage) << Describe(r);
+    EXPECT_FALSE(r.err.empty());
+    EXPECT_NE(r.err.find(c.err), std::string::npos) << Describe(r);
+    EXPECT_EQ(r.out, "");
+  }
+  // A usage error must not have created the database it named.
+  EXPECT_FALSE(std::ifstream(dir.path() + "/unused.db").good());
+}
+
+TEST(CliTest, HelpExitsZeroWithTheCommandsUsage) {
+  struct Case {
+    std::vector<std::string> args;
+    std::string option;  // an option only this command has, so the right help was printed
+  };
+  const Case cases[] = {
+      {{"serve", "--help"}, "--listen"},
+      {{"migrate", "--help"}, "--database"},
+      {{"user", "add", "--help"}, "--password-stdin"},
+      {{"token", "create", "--help"}, "--days"},
+      {{"audit", "verify", "--help"}, "--config"},
+      {{"demo", "load", "--help"}, "--config"},
+  };
+  for (const auto& c : cases) {
+    SCOPED_TRACE(Join(c.args));
+    const auto r = RunKenes(c.args);
+    EXPECT_EQ(r.exit_code, kOk) << Describe(r);
+    const std::string usage = "Usage: kenes " + Join({c.args.begin(), c.args.end() - 1});
+    EXPECT_NE(r.out.find(usage), std::string::npos) << Describe(r);
+    EXPECT_NE(r.out.find(c.option), std::string::npos) << Describe(r);
+  }
+}
+
+TEST(CliTest, BadConfigFileNamesTheFileLineAndKey) {
+  kenes::testing::TempDir dir;
+  const std::string path = dir.path() + "/kenes.toml";
+  WriteFile(path,
+            "[server]\n"
+            "threads = \"four\"\n"
+            "colour = \"blue\"\n");
+  const auto r =
+      RunKenes({"migrate", "--config", path, "--database", "sqlite:" + dir.path() + "/k.db"});
+  EXPECT_EQ(r.exit_code, kUsage) << Describe(r);
+  EXPECT_NE(r.err.find(path + ":2: server.threads: must be an integer"), std::string::npos)
+      << Describe(r);
+  EXPECT_NE(r.err.find(path + ":3: server.colour: unknown key"), std::string::npos) << Describe(r);
+  EXPECT_FALSE(std::ifstream(dir.path() + "/k.db").good()) << "the database was opened anyway";
+}
+
+TEST(CliTest, UnparsableConfigFileNamesTheFileAndLine) {
+  kenes::testing::TempDir dir;
+  const std::string path = dir.path() + "/kenes.toml";
+  WriteFile(path, "[log]\nlevel = \n");
+  const auto r =
+      RunKenes({"migrate", "--config", path, "--database", "sqlite:" + dir.path() + "/k.db"});
+  EXPECT_EQ(r.exit_code, kUsage) << Describe(r);
+  EXPECT_NE(r.err.find(path + ":2:"), std::string::npos) << Describe(r);
+}
+
+TEST(CliTest, MissingConfigFileIsAUsageError) {
+  kenes::testing::TempDir dir;
+  const std::string path = dir.path() + "/absent.toml";
+  const auto r =
+      RunKenes({"migrate", "--config", path, "--database", "sqlite:" + dir.path() + "/k.db"});
+  EXPECT_EQ(r.exit_code, kUsage) << Describe(r);
+  EXPECT_NE(r.err.find(path), std::string::npos) << Describe(r);
+}
+
+// Commands against a real database, on both backends.
+class CliDatabaseTest : public ::testing::TestWithParam<std::string> {
+ protected:
+  void SetUp() override {
+    tdb_ = std::make_unique<kenes::testing::TestDatabase>(GetParam());
+    KENES_REQUIRE_DATABASE(*tdb_);
+  }
+
+  // Runs `kenes args... --database URL`.
+  CommandResult Kenes(std::vector<std::string> args, const std::string& stdin_text = "") {
+    args.push_back("--database");
+    args.push_back(tdb_->url());
+    return RunKenes(args, stdin_text);
+  }
+
+  void Migrate() {
+    const auto r = Kenes({"migrate"});
+    ASSERT_EQ(r.exit_code, kOk) << Describe(r);
+  }
+
+  void AddUser(const std::string& username, const std::string& agency = "kz-mlsp",
+               const std::string& role = "officer") {
+    const auto r = Kenes({"user", "add", "--username", username, "--agency", agency, "--role", role,
+                          "--password-stdin"},
+                         kPassword);
+    ASSERT_EQ(r.exit_code, kOk) << Describe(r);
+  }
+
+  // `user list --format json`, parsed.
+  nlohmann::json Users() {
+    const auto r = Kenes({"user", "list", "--format", "json"});
+    EXPECT_EQ(r.exit_code, kOk) << Describe(r);
+    auto j = nlohmann::json::parse(r.out, nullptr, /*allow_exceptions=*/false);
+    EXPECT_TRUE(j.is_array()) << r.out;
+    return j.is_array() ? j : nlohmann::json::array();
+  }
+
+  nlohmann::json UserNamed(const std::string& username) {
+    for (const auto& u : Users()) {
+      if (u.value("username", "") == username) return u;
+    }
+    ADD_FAILURE() << "no user " << username << " in user list";
+    return nlohmann::json::object();
+  }
+
+  // Opens the database directly, bypassing the CLI.
+  std::unique_ptr<store::Database> Direct() {
+    auto db = store::Database::Open(tdb_->url(), 1);
+    EXPECT_TRUE(db.has_value()) << db.error().message;
+    return db ? std::move(*db) : nullptr;
+  }
+
+  // Sessions and tokens of all users: how many exist and how many have been ended.
+  std::pair<int, int> SessionCounts() {
+    auto db = Direct();
+    if (db == nullptr) return {-1, -1};
+    int total = 0, revoked = 0;
+    db->Read([&](store::Conn& c) {
+      c.sql() << "SELECT COUNT(*) FROM sessions", soci::into(total);
+      c.sql() << "SELECT COUNT(*) FROM sessions WHERE revoked_at IS NOT NULL", soci::into(revoked);
+    });
+    return {total, revoked};
+  }
+
+  void CreateToken(const std::string& username) {
+    const auto r = Kenes({"token", "create", "--username", username});
+    ASSERT_EQ(r.exit_code, kOk) << Describe(r);
+  }
+
+  void Exec(const std::string& sql) {
+    auto db = Direct();
+    ASSERT_NE(db, nullptr);
+    db->Read([&](store::Conn& c) { c.sql() << sql; });
+  }
+
+  std::unique_ptr<kenes::testing::TestDatabase> tdb_;
+};
+
+TEST_P(CliDatabaseTest, MigrateAppliesThenIsIdempotent) {
+  const auto first = Kenes({"migrate"});
+  ASSERT_EQ(first.exit_code, kOk) << Describe(first);
+  EXPECT_GT(AppliedCount(first.err), 0) << Describe(first);
+  const auto second = Kenes({"migrate"});
+  ASSERT_EQ(second.exit_code, kOk) << Describe(second);
+  EXPECT_EQ(AppliedCount(second.err), 0) << Describe(second);
+}
+
+TEST_P(CliDatabaseTest, CommandsRefuseAnUnmigratedDatabase) {
+  struct Case {
+    std::vector<std::string> args;
+    std::string stdin_text;
+  };
+  const Case cases[] = {
+      {{"user", "add", "--username", "aigerim", "--agency", "kz-mlsp", "--role", "officer",
+        "--password-stdin"},
+       kPassword},
+      {{"user", "list"}, ""},
+      {{"user", "passwd", "--username", "aigerim", "--password-stdin"}, kPassword},
+      {{"user", "disable", "--username", "aigerim"}, ""},
+      {{"user", "enable", "--username", "aigerim"}, ""},
+      {{"token", "create", "--username", "aigerim"}, ""},
+      {{"audit", "verify"}, ""},
+      {{"demo", "load"}, ""},
+  };
+  for (const auto& c : cases) {
+    SCOPED_TRACE(Join(c.args));
+    const auto r = Kenes(c.args, c.stdin_text);
+    EXPECT_EQ(r.exit_code, kFailed) << Describe(r);
+    EXPECT_NE(r.err.find("kenes migrate"), std::string::npos) << Describe(r);
+    EXPECT_EQ(r.out, "");
+  }
+  // None of them migrated behind the operator's back.
+  const auto r = Kenes({"migrate"});
+  ASSERT_EQ(r.exit_code, kOk) << Describe(r);
+  EXPECT_GT(AppliedCount(r.err), 0) << Describe(r);
+}
+
+TEST_P(CliDatabaseTest, UserAddCreatesAndPrintsTheUser) {
+  Migrate();
+  const auto r =
+      Kenes({"user", "add", "--username", "aigerim.s", "--agency", "kz-mlsp", "--role", "officer",
+             "--role", "analyst", "--display-name", "Aigerim Sultanova", "--password-stdin"},
+            kPassword);
+  ASSERT_EQ(r.exit_code, kOk) << Describe(r);
+  EXPECT_NE(r.out.find("created user aigerim.s"), std::string::npos) << Describe(r);
+  EXPECT_NE(r.out.find("kz-mlsp"), std::string::npos) << Describe(r);
+  EXPECT_NE(r.out.find("officer"), std::string::npos) << Describe(r);
+  EXPECT_NE(r.out.find("analyst"), std::string::npos) << Describe(r);
+
+  // --role is repeatable: both roles are stored.
+  const auto u = UserNamed("aigerim.s");
+  EXPECT_EQ(u.value("agency", ""), "kz-mlsp");
+  const std::string roles = u.value("roles", "");
+  EXPECT_NE(roles.find("officer"), std::string::npos) << roles;
+  EXPECT_NE(roles.find("analyst"), std::string::npos) << roles;
+  EXPECT_EQ(u.value("disabled", true), false);
+}
+
+TEST_P(CliDatabaseTest, UserAddRejectsBadInput) {
+  Migrate();
+  AddUser("aigerim");
+  struct Case {
+    std::string name;
+    std::vector<std::string> args;
+    std::string stdin_text;
+    int exit_code;
+    std::string err;
+  };
+  auto add = [](const std::string& username, const std::string& agency, const std::string& role) {
+    return std::vector<std::string>{"user", "add",    "--username", username,          "--agency",
+                                    agency, "--role", role,         "--password-stdin"};
+  };
+  const Case cases[] = {
+      {"duplicate", add("aigerim", "kz-mlsp", "viewer"), kPassword, kFailed, "taken"},
+      {"bad agency", add("helen", "uk-glaa", "viewer"), kPassword, kFailed,
+       "unknown agency 'uk-glaa'"},
+      {"bad role", add("helen", "uk-fwa", "root"), kPassword, kFailed, "unknown role 'root'"},
+      {"short password", add("helen", "uk-fwa", "viewer"), "elevenchars\n", kFailed,
+       "at least 12 characters"},
+      {"invalid username", add("Helen Marsh", "uk-fwa", "viewer"), kPassword, kFailed,
+       "username must"},
+      {"no password on stdin", add("helen", "uk-fwa", "viewer"), "", kUsage, "standard input"},
+      {"missing --password-stdin",
+       {"user", "add", "--username", "helen", "--agency", "uk-fwa", "--role", "viewer"},
+       kPassword,
+       kUsage,
+       "--password-stdin"},
+  };
+  for (const auto& c : cases) {
+    SCOPED_TRACE(c.name);
+    const auto r = Kenes(c.args, c.stdin_text);
+    EXPECT_EQ(r.exit_code, c.exit_code) << Describe(r);
+    EXPECT_NE(r.err.find(c.err), std::string::npos) << Describe(r);
+    EXPECT_EQ(r.out.find("created user"), std::string::npos) << Describe(r);
+  }
+  // Only the first account exists.
+  const auto users = Users();
+  ASSERT_EQ(users.size(), 1u) << users.dump();
+  EXPECT_EQ(users[0].value("username", ""), "aigerim");
+}
+
+TEST_P(CliDatabaseTest, UserListShowsEveryUser) {
+  Migrate();
+  AddUser("aigerim", "kz-mlsp", "officer");
+  AddUser("helen", "uk-fwa", "supervisor");
+  const auto users = Users();
+  ASSERT_EQ(users.size(), 2u) << users.dump();
+  std::set<std::string> names;
+  std::set<long long> ids;
+  for (const auto& u : users) {
+    names.insert(u.value("username", ""));
+    ids.insert(u.value("id", 0LL));
+    EXPECT_EQ(u.value("disabled", true), false) << u.dump();
+  }
+  EXPECT_EQ(names, (std::set<std::string>{"aigerim", "helen"}));
+  EXPECT_EQ(ids.size(), 2u);
+  EXPECT_EQ(UserNamed("helen").value("agency", ""), "uk-fwa");
+
+  const auto table = Kenes({"user", "list"});
+  ASSERT_EQ(table.exit_code, kOk) << Describe(table);
+  EXPECT_NE(table.out.find("username"), std::string::npos) << table.out;
+  EXPECT_NE(table.out.find("aigerim"), std::string::npos) << table.out;
+  EXPECT_NE(table.out.find("helen"), std::string::npos) << table.out;
+}
+
+TEST_P(CliDatabaseTest, UserPasswdDisableAndEnable) {
+  Migrate();
+  AddUser("aigerim");
+  CreateToken("aigerim");
+  const auto passwd = Kenes({"user", "passwd", "--username", "aigerim", "--password-stdin"},
+                            "another passphrase\n");
+  EXPECT_EQ(passwd.exit_code, kOk) << Describe(passwd);
+  EXPECT_NE(passwd.out.find("password set for aigerim"), std::string::npos) << Describe(passwd);
+  // As the command says, a new password ends the account's sessions and tokens.
+  EXPECT_EQ(SessionCounts(), std::make_pair(1, 1));
+
+  struct Case {
+    std::string name;
+    std::vector<std::string> args;
+    std::string stdin_text;
+    int exit_code;
+    std::string err;
+  };
+  const Case bad[] = {
+      {"short password",
+       {"user", "passwd", "--username", "aigerim", "--password-stdin"},
+       "short\n",
+       kFailed,
+       "at least 12 characters"},
+      {"unknown user",
+       {"user", "passwd", "--username", "nobody", "--password-stdin"},
+       kPassword,
+       kFailed,
+       "no user named 'nobody'"},
+      {"missing --password-stdin",
+       {"user", "passwd", "--username", "aigerim"},
+       kPassword,
+       kUsage,
+       "--password-stdin"},
+      {"disable unknown user",
+       {"user", "disable", "--username", "nobody"},
+       "",
+       kFailed,
+       "no user named 'nobody'"},
+      {"enable unknown user",
+       {"user", "enable", "--username", "nobody"},
+       "",
+       kFailed,
+       "no user named 'nobody'"},
+  };
+  for (const auto& c : bad) {
+    SCOPED_TRACE(c.name);
+    const auto r = Kenes(c.args, c.stdin_text);
+    EXPECT_EQ(r.exit_code, c.exit_code) << Describe(r);
+    EXPECT_NE(r.err.find(c.err), std::string::npos) << Describe(r);
+  }
+
+  CreateToken("aigerim");
+  const auto disable = Kenes({"user", "disable", "--username", "aigerim"});
+  EXPECT_EQ(disable.exit_code, kOk) << Describe(disable);
+  EXPECT_EQ(UserNamed("aigerim").value("disabled", false), true);
+  EXPECT_EQ(SessionCounts(), std::make_pair(2, 2)) << "disabling must end the new token too";
+  // A disabled account gets no tokens.
+  const auto token = Kenes({"token", "create", "--username", "aigerim"});
+  EXPECT_EQ(token.exit_code, kFailed) << Describe(token);
+  EXPECT_EQ(token.out.find("kenes_"), std::string::npos) << Describe(token);
+
+  const auto enable = Kenes({"user", "enable", "--username", "aigerim"});
+  EXPECT_EQ(enable.exit_code, kOk) << Describe(enable);
+  EXPECT_EQ(UserNamed("aigerim").value("disabled", true), false);
+  CreateToken("aigerim");
+  EXPECT_EQ(SessionCounts(), std::make_pair(3, 2));
+}
+
+TEST_P(CliDatabaseTest, TokenCreatePrintsOneTokenThatIsNotStored) {
+  Migrate();
+  AddUser("aigerim");
+  const auto r = Kenes({"token", "create", "--username", "aigerim", "--name", "nightly-export"});
+  ASSERT_EQ(r.exit_code, kOk) << Describe(r);
+  // Exactly one line, so that `TOKEN=$(kenes token create ...)` captures just the token.
+  ASSERT_FALSE(r.out.empty());
+  EXPECT_EQ(r.out.back(), '\n');
+  const std::string token = r.out.substr(0, r.out.size() - 1);
+  EXPECT_EQ(token.find('\n'), std::string::npos) << Describe(r);
+  EXPECT_EQ(token.rfind("kenes_", 0), 0u) << Describe(r);
+  EXPECT_GT(token.size(), 30u) << token;
+  EXPECT_EQ(r.err.find(token), std::string::npos) << "the token leaked to stderr";
+
+  // The sessions table holds a hash only: no text column contains the plaintext.
+  auto db = Direct();
+  ASSERT_NE(db, nullptr);
+  int rows = 0, named = 0;
+  db->Read([&](store::Conn& c) {
+    soci::rowset<soci::row> all = c.sql().prepare << "SELECT * FROM sessions";
+    for (const auto& row : all) {
+      ++rows;
+      for (size_t i = 0; i < row.size(); ++i) {
+        const std::string column = row.get_properties(i).get_name();
+        if (row.get_properties(i).get_data_type() != soci::dt_string || store::IsNull(row, i)) {
+          continue;
+        }
+        const std::string value = store::GetText(row, i);
+        EXPECT_EQ(value.find(token), std::string::npos) << "sessions." << column;
+        EXPECT_EQ(value.find(token.substr(6)), std::string::npos) << "sessions." << column;
+        if (value == "nightly-export") ++named;
+      }
+    }
+    // Nor does the audit trail record it.
+    soci::rowset<soci::row> events = c.sql().prepare << "SELECT detail FROM audit_events";
+    for (const auto& row : events) EXPECT_EQ(store::GetText(row, 0).find(token), std::string::npos);
+  });
+  EXPECT_EQ(rows, 1);
+  EXPECT_EQ(named, 1);
+
+  // A second token is a different one; an unknown user gets none.
+  const auto again = Kenes({"token", "create", "--username", "aigerim"});
+  ASSERT_EQ(again.exit_code, kOk) << Describe(again);
+  EXPECT_NE(again.out, r.out);
+  const auto unknown = Kenes({"token", "create", "--username", "nobody"});
+  EXPECT_EQ(unknown.exit_code, kFailed) << Describe(unknown);
+  EXPECT_EQ(unknown.out, "");
+}
+
+TEST_P(CliDatabaseTest, DemoLoadIsIdempotent) {
+  Migrate();
+  const auto first = Kenes({"demo", "load"});
+  ASSERT_EQ(first.exit_code, kOk) << Describe(first);
+  EXPECT_NE(first.out.find("(" + std::to_string(kDemoAccounts) + " created now)"),
+            std::string::npos)
+      << first.out;
+  for (const char* login : {"mlsp.admin", "fwa.officer", "mfa.desk", "fcdo.viewer"}) {
+    EXPECT_NE(first.out.find(login), std::string::npos) << login << "\n" << first.out;
+  }
+  EXPECT_EQ(Users().size(), static_cast<size_t>(kDemoAccounts));
+
+  const auto second = Kenes({"demo", "load"});
+  ASSERT_EQ(second.exit_code, kOk) << Describe(second);
+  EXPECT_NE(second.out.find("(0 created now)"), std::string::npos) << second.out;
+  EXPECT_NE(second.out.find("mlsp.admin"), std::string::npos) << second.out;
+  EXPECT_EQ(Users().size(), static_cast<size_t>(kDemoAccounts));
+}
+
+TEST_P(CliDatabaseTest, ConfigFileSuppliesTheDatabase) {
+  kenes::testing::TempDir dir;
+  const std::string path = dir.path() + "/kenes.toml";
+  WriteFile(path, "[database]\nurl = \"" + tdb_->url() + "\"\n\n[log]\nlevel = \"warn\"\n");
+  // No --database: the URL comes from the file.
+  const auto r = RunKenes({"migrate", "--config", path});
+  ASSERT_EQ(r.exit_code, kOk) << Describe(r);
+  EXPECT_GT(AppliedCount(r.err), 0) << Describe(r);
+  EXPECT_EQ(AppliedCount(Kenes({"migrate"}).err), 0);
+}
+
+// Builds an audit trail through the CLI: one user, one token and the demo accounts.
+class CliAuditTest : public CliDatabaseTest {
+ protected:
+  void SetUp() override {
+    CliDatabaseTest::SetUp();
+    if (IsSkipped() || HasFatalFailure()) return;
+    Migrate();
+    AddUser("aigerim");
+    const auto token = Kenes({"token", "create", "--username", "aigerim"});
+    ASSERT_EQ(token.exit_code, kOk) << Describe(token);
+    const auto demo = Kenes({"demo", "load"});
+    ASSERT_EQ(demo.exit_code, kOk) << Describe(demo);
+    const auto r = Kenes({"audit", "verify"});
+    ASSERT_EQ(r.exit_code, kOk) << Describe(r);
+    // user.create + token.create + one user.create per demo account.
+    EXPECT_NE(r.out.find("audit chain intact: " + std::to_string(2 + kDemoAccounts) + " events"),
+              std::string::npos)
+        << r.out;
+  }
+};
+
+TEST_P(CliAuditTest, IntactChainVerifiesAndShowsTheHead) {
+  const auto r = Kenes({"audit", "verify"});
+  EXPECT_EQ(r.exit_code, kOk) << Describe(r);
+  // "audit chain intact: N events, head <64 hex digits>"
+  const auto head = r.out.find(" events, head ");
+  ASSERT_EQ(r.out.rfind("audit chain intact: ", 0), 0u) << r.out;
+  ASSERT_NE(head, std::string::npos) << r.out;
+  const std::string hash = r.out.substr(head + 14, 64);
+  EXPECT_EQ(hash.size(), 64u) << r.out;
+  EXPECT_EQ(hash.find_first_not_of("0123456789abcdef"), std::string::npos) << r.out;
+}
+
+TEST_P(CliAuditTest, ModifiedEventIsCaught) {
+  Exec("UPDATE audit_events SET action = 'user.forged' WHERE seq = 4");
+  const auto r = Kenes({"audit", "verify"});
+  EXPECT_EQ(r.exit_code, kFailed) << Describe(r);
+  EXPECT_NE(r.out.find("BROKEN at event 4:"), std::string::npos) << Describe(r);
+}
+
+TEST_P(CliAuditTest, DeletedMiddleEventIsCaught) {
+  Exec("DELETE FROM audit_events WHERE seq = 7");
+  const auto r = Kenes({"audit", "verify"});
+  EXPECT_EQ(r.exit_code, kFailed) << Describe(r);
+  EXPECT_NE(r.out.find("BROKEN at event 7:"), std::string::npos) << Describe(r);
+}
+
+INSTANTIATE_TEST_SUITE_P(Backends, CliDatabaseTest,
+                         ::testing::ValuesIn(kenes::testing::BackendNames()),
+                         [](const auto& info) { return info.param; });
+INSTANTIATE_TEST_SUITE_P(Backends, CliAuditTest,
+                         ::testing::ValuesIn(kenes::testing::BackendNames()),
+                         [](const auto& info) { return info.param; });
+
+}  // namespace
+}  // namespace kenes::app
