@@ -1,10 +1,11 @@
 #include "api/access_log.h"
 
-#include <nlohmann/json.hpp>
 #include <spdlog/async.h>
 #include <spdlog/sinks/basic_file_sink.h>
 #include <spdlog/sinks/stdout_sinks.h>
 #include <spdlog/spdlog.h>
+
+#include <nlohmann/json.hpp>
 
 #include "core/clock.h"
 #include "core/crypto.h"
@@ -32,15 +33,16 @@ AccessLog::~AccessLog() { Flush(); }
 
 void AccessLog::Write(const AccessRecord& r) {
   if (!logger_) return;
-  nlohmann::json line = {{"ts", core::FormatUtc(core::SystemClock().Now())},
-                         {"request_id", r.request_id},
-                         {"method", r.method},
-                         {"route", r.route},
-                         {"status", r.status},
-                         {"request_bytes", r.request_bytes},
-                         {"response_bytes", r.response_bytes},
-                         {"duration_ms", static_cast<double>(static_cast<long long>(r.duration_ms * 1000)) / 1000},
-                         {"user_id", r.user_id ? nlohmann::json(*r.user_id) : nlohmann::json(nullptr)}};
+  nlohmann::json line = {
+      {"ts", core::FormatUtc(core::SystemClock().Now())},
+      {"request_id", r.request_id},
+      {"method", r.method},
+      {"route", r.route},
+      {"status", r.status},
+      {"request_bytes", r.request_bytes},
+      {"response_bytes", r.response_bytes},
+      {"duration_ms", static_cast<double>(static_cast<long long>(r.duration_ms * 1000)) / 1000},
+      {"user_id", r.user_id ? nlohmann::json(*r.user_id) : nlohmann::json(nullptr)}};
   logger_->info(line.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
 }
 

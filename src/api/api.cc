@@ -1,9 +1,9 @@
 #include "api/api.h"
 
-#include <chrono>
-
-#include <nlohmann/json.hpp>
 #include <soci/soci.h>
+
+#include <chrono>
+#include <nlohmann/json.hpp>
 
 #include "api/json_body.h"
 #include "api/problem.h"
@@ -16,14 +16,16 @@ using nlohmann::json;
 
 namespace {
 
-[[noreturn]] void Throw(core::ErrorCode code, const std::string& message, const std::string& type = {}) {
+[[noreturn]] void Throw(core::ErrorCode code, const std::string& message,
+                        const std::string& type = {}) {
   throw core::Failure(core::Error{code, message, type, {}});
 }
 
 bool ValidRequestId(std::string_view id) {
   if (id.empty() || id.size() > 64) return false;
   for (char c : id) {
-    if (!std::isalnum(static_cast<unsigned char>(c)) && c != '-' && c != '_' && c != '.') return false;
+    if (!std::isalnum(static_cast<unsigned char>(c)) && c != '-' && c != '_' && c != '.')
+      return false;
   }
   return true;
 }
@@ -43,7 +45,8 @@ std::optional<std::string> CookieValue(std::string_view header, std::string_view
     std::string_view pair = header.substr(pos, end - pos);
     while (!pair.empty() && pair.front() == ' ') pair.remove_prefix(1);
     const size_t eq = pair.find('=');
-    if (eq != std::string_view::npos && pair.substr(0, eq) == name) return std::string(pair.substr(eq + 1));
+    if (eq != std::string_view::npos && pair.substr(0, eq) == name)
+      return std::string(pair.substr(eq + 1));
     pos = end + 1;
   }
   return std::nullopt;
@@ -79,7 +82,8 @@ json MeJson(const auth::Principal& p) {
   for (auto a : auth::kAllActions) {
     if (auth::MayPerform(p, a)) permissions.push_back(std::string(auth::ActionName(a)));
   }
-  json session = {{"kind", p.browser_session ? "browser" : "bearer"}, {"expires_at", p.session_expires_at}};
+  json session = {{"kind", p.browser_session ? "browser" : "bearer"},
+                  {"expires_at", p.session_expires_at}};
   if (p.browser_session) session["csrf_token"] = p.csrf_token;
   const auto agency = auth::FindAgency(p.agency);
   return {{"user",
@@ -145,10 +149,14 @@ std::optional<std::string> RequestContext::Query(const std::string& name) const 
     const std::string_view pair = query.substr(pos, end - pos);
     const size_t eq = pair.find('=');
     const auto key = PercentDecode(pair.substr(0, eq), true);
-    if (!key) Throw(core::ErrorCode::kInvalidArgument, "the query string is not valid percent-encoded UTF-8", "malformed-query");
+    if (!key)
+      Throw(core::ErrorCode::kInvalidArgument,
+            "the query string is not valid percent-encoded UTF-8", "malformed-query");
     if (*key == name) {
       auto value = PercentDecode(eq == std::string_view::npos ? "" : pair.substr(eq + 1), true);
-      if (!value) Throw(core::ErrorCode::kInvalidArgument, "the query string is not valid percent-encoded UTF-8", "malformed-query");
+      if (!value)
+        Throw(core::ErrorCode::kInvalidArgument,
+              "the query string is not valid percent-encoded UTF-8", "malformed-query");
       return value;
     }
     pos = end + 1;
@@ -167,7 +175,8 @@ Api::Api(const core::Config& config, store::Database& db, auth::Accounts& accoun
   AddRoutes();
 }
 
-void Api::Add(const std::string& method, const std::string& pattern, Handler handler, bool needs_auth) {
+void Api::Add(const std::string& method, const std::string& pattern, Handler handler,
+              bool needs_auth) {
   router_.Add(method, pattern, Route{std::move(handler), needs_auth});
 }
 
@@ -178,8 +187,8 @@ std::vector<std::pair<std::string, std::string>> Api::Routes() const {
 }
 
 std::string Api::SessionCookie(const std::string& token, int max_age_seconds) const {
-  std::string c = std::string(kSessionCookie) + "=" + token + "; Path=/; HttpOnly; SameSite=Strict; Max-Age=" +
-                  std::to_string(max_age_seconds);
+  std::string c = std::string(kSessionCookie) + "=" + token +
+                  "; Path=/; HttpOnly; SameSite=Strict; Max-Age=" + std::to_string(max_age_seconds);
   if (config_.server.secure_cookies) c += "; Secure";
   return c;
 }
@@ -198,7 +207,8 @@ void Api::Secure(HttpResponse& r, bool api) const {
   if (api) r.Set("Cache-Control", "no-store");
 }
 
-HttpResponse Api::RenderServerError(int status, const std::string& slug, const std::string& detail) {
+HttpResponse Api::RenderServerError(int status, const std::string& slug,
+                                    const std::string& detail) {
   const std::string request_id = core::RandomToken(12);
   HttpResponse r = Problem(status, slug, detail, request_id);
   if (status == 503) r.Set("Retry-After", "1");
@@ -223,19 +233,23 @@ HttpResponse Api::Handle(HttpRequest& request) {
     RequestContext ctx{request, path.value_or(""), request_id, {}, std::nullopt};
     try {
       if (raw_path.empty() || raw_path[0] != '/') {
-        Throw(core::ErrorCode::kInvalidArgument, "the request target must be an absolute path", "malformed-request");
+        Throw(core::ErrorCode::kInvalidArgument, "the request target must be an absolute path",
+              "malformed-request");
       }
       if (!path) {
-        Throw(core::ErrorCode::kInvalidArgument, "the path is not valid percent-encoded UTF-8", "malformed-request");
+        Throw(core::ErrorCode::kInvalidArgument, "the path is not valid percent-encoded UTF-8",
+              "malformed-request");
       }
       response = Dispatch(ctx, route_name);
     } catch (const core::Failure& f) {
       response = ProblemFor(f.error(), request_id);
     } catch (const soci::soci_error&) {
       // Never echo database messages: they can quote the data.
-      response = Problem(503, "database-unavailable", "the database could not complete the request", request_id);
+      response = Problem(503, "database-unavailable", "the database could not complete the request",
+                         request_id);
     } catch (const std::exception&) {
-      response = Problem(500, "internal", "an unexpected error occurred; quote the request id", request_id);
+      response = Problem(500, "internal", "an unexpected error occurred; quote the request id",
+                         request_id);
     }
     if (ctx.principal) user_id = ctx.principal->user_id;
   }
@@ -243,8 +257,8 @@ HttpResponse Api::Handle(HttpRequest& request) {
   Secure(response, route_name != "static");
   const double ms =
       std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - started).count();
-  access_log_.Write({request_id, std::string(LoggedMethod(request.method)), route_name, response.status,
-                     request.body.size(), response.body.size(), ms, user_id});
+  access_log_.Write({request_id, std::string(LoggedMethod(request.method)), route_name,
+                     response.status, request.body.size(), response.body.size(), ms, user_id});
   return response;
 }
 
@@ -254,7 +268,8 @@ HttpResponse Api::Dispatch(RequestContext& ctx, std::string& route_name) {
                         ctx.path == "/healthz" || ctx.path == "/readyz";
   if (!api_path) {
     if (req.method != "GET" && req.method != "HEAD") {
-      HttpResponse r = Problem(405, "method-not-allowed", "only GET and HEAD are served here", ctx.request_id);
+      HttpResponse r =
+          Problem(405, "method-not-allowed", "only GET and HEAD are served here", ctx.request_id);
       r.Set("Allow", "GET, HEAD");
       return r;
     }
@@ -274,8 +289,9 @@ HttpResponse Api::Dispatch(RequestContext& ctx, std::string& route_name) {
     if (!match.allowed_methods.empty()) {
       std::string allow;
       for (const auto& m : match.allowed_methods) allow += (allow.empty() ? "" : ", ") + m;
-      HttpResponse r = Problem(405, "method-not-allowed", req.method + " is not allowed here; allowed: " + allow,
-                               ctx.request_id);
+      HttpResponse r =
+          Problem(405, "method-not-allowed", req.method + " is not allowed here; allowed: " + allow,
+                  ctx.request_id);
       r.Set("Allow", allow);
       return r;
     }
@@ -321,17 +337,27 @@ HttpResponse Api::Dispatch(RequestContext& ctx, std::string& route_name) {
 void Api::AddRoutes() {
   using core::ErrorCode;
 
-  Add("GET", "/healthz", [](RequestContext&) { return JsonResponse(200, {{"status", "ok"}}); }, false);
+  Add(
+      "GET", "/healthz",
+      [](RequestContext&) {
+        return JsonResponse(200, {{"status", "ok"}});
+      },
+      false);
 
-  Add("GET", "/readyz",
+  Add(
+      "GET", "/readyz",
       [this](RequestContext& ctx) {
-        if (draining_) return Problem(503, "draining", "the server is shutting down", ctx.request_id);
-        if (!db_.Ping()) return Problem(503, "database-unavailable", "the database is not reachable", ctx.request_id);
+        if (draining_)
+          return Problem(503, "draining", "the server is shutting down", ctx.request_id);
+        if (!db_.Ping())
+          return Problem(503, "database-unavailable", "the database is not reachable",
+                         ctx.request_id);
         return JsonResponse(200, {{"status", "ready"}});
       },
       false);
 
-  Add("GET", "/api/v1/openapi.json",
+  Add(
+      "GET", "/api/v1/openapi.json",
       [](RequestContext&) {
         HttpResponse r;
         r.body = OpenApiDocument();
@@ -341,14 +367,16 @@ void Api::AddRoutes() {
       false);
 
   // --- Sessions
-  Add("POST", "/api/v1/session",
+  Add(
+      "POST", "/api/v1/session",
       [this](RequestContext& ctx) {
         auto body = JsonBody::Parse(ctx.request);
         std::string username = body.RequiredString("username", 64);
         const std::string password = body.RequiredString("password", 1024);
         body.Finish();
         for (char& c : username) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-        auto login = Ok(accounts_.Login(username, password, ctx.request.remote_address, ctx.request_id));
+        auto login =
+            Ok(accounts_.Login(username, password, ctx.request.remote_address, ctx.request_id));
         ctx.principal = login.principal;
         HttpResponse r = JsonResponse(201, MeJson(login.principal));
         r.Add("Set-Cookie", SessionCookie(login.session_token, config_.auth.session_hours * 3600));
@@ -364,7 +392,8 @@ void Api::AddRoutes() {
     return r;
   });
 
-  Add("GET", "/api/v1/me", [](RequestContext& ctx) { return JsonResponse(200, MeJson(ctx.who())); });
+  Add("GET", "/api/v1/me",
+      [](RequestContext& ctx) { return JsonResponse(200, MeJson(ctx.who())); });
 
   Add("PATCH", "/api/v1/me", [this](RequestContext& ctx) {
     auto body = JsonBody::Parse(ctx.request);
@@ -447,9 +476,9 @@ void Api::AddRoutes() {
     const std::string name = body.OptionalString("name", 100).value_or("");
     const auto days = body.OptionalInt("days", 1, 3650);
     body.Finish();
-    auto t = Ok(accounts_.CreateToken(ctx.who(), std::nullopt, name,
-                                      days ? std::optional<int>(static_cast<int>(*days)) : std::nullopt,
-                                      ctx.request_id));
+    auto t = Ok(accounts_.CreateToken(
+        ctx.who(), std::nullopt, name,
+        days ? std::optional<int>(static_cast<int>(*days)) : std::nullopt, ctx.request_id));
     json j = TokenJson(t.info);
     j["token"] = t.token;
     return JsonResponse(201, j);
@@ -457,7 +486,8 @@ void Api::AddRoutes() {
 
   Add("GET", "/api/v1/tokens", [this](RequestContext& ctx) {
     json list = json::array();
-    for (const auto& t : Ok(accounts_.ListTokens(ctx.who(), std::nullopt))) list.push_back(TokenJson(t));
+    for (const auto& t : Ok(accounts_.ListTokens(ctx.who(), std::nullopt)))
+      list.push_back(TokenJson(t));
     return JsonResponse(200, {{"tokens", list}});
   });
 
@@ -480,7 +510,10 @@ void Api::AddRoutes() {
     for (auto [name, field] : {std::pair{"from", &f.from}, std::pair{"to", &f.to}}) {
       if (auto v = ctx.Query(name)) {
         if (!core::ParseUtc(*v)) {
-          Throw(ErrorCode::kInvalidArgument, std::string("'") + name + "' must be an ISO-8601 UTC time such as 2026-01-31 or 2026-01-31T12:00:00Z", "invalid-query");
+          Throw(ErrorCode::kInvalidArgument,
+                std::string("'") + name +
+                    "' must be an ISO-8601 UTC time such as 2026-01-31 or 2026-01-31T12:00:00Z",
+                "invalid-query");
         }
         *field = core::FormatUtc(*core::ParseUtc(*v));
       }
@@ -490,8 +523,10 @@ void Api::AddRoutes() {
       if (!v) return std::nullopt;
       if (v->empty() || v->size() > 18 || v->find_first_not_of("0123456789") != std::string::npos ||
           std::stoll(*v) < lo || std::stoll(*v) > hi) {
-        Throw(ErrorCode::kInvalidArgument, std::string("'") + name + "' must be an integer from " +
-                  std::to_string(lo) + " to " + std::to_string(hi), "invalid-query");
+        Throw(ErrorCode::kInvalidArgument,
+              std::string("'") + name + "' must be an integer from " + std::to_string(lo) + " to " +
+                  std::to_string(hi),
+              "invalid-query");
       }
       return std::stoll(*v);
     };
@@ -510,7 +545,8 @@ void Api::AddRoutes() {
     json list = json::array();
     for (const auto& e : events) list.push_back(EventJson(e));
     json out = {{"events", list}};
-    out["next_before"] = static_cast<int>(events.size()) == f.limit ? json(events.back().seq) : json(nullptr);
+    out["next_before"] =
+        static_cast<int>(events.size()) == f.limit ? json(events.back().seq) : json(nullptr);
     return JsonResponse(200, out);
   });
 
@@ -519,11 +555,12 @@ void Api::AddRoutes() {
       Throw(ErrorCode::kPermissionDenied, "only auditors and admins may verify the audit chain");
     }
     const auto report = audit::Verify(db_);
-    return JsonResponse(200, {{"ok", report.ok},
-                              {"events", report.events},
-                              {"first_bad_seq", report.first_bad_seq ? json(*report.first_bad_seq) : json(nullptr)},
-                              {"problem", report.problem},
-                              {"head_hash", report.head_hash}});
+    return JsonResponse(
+        200, {{"ok", report.ok},
+              {"events", report.events},
+              {"first_bad_seq", report.first_bad_seq ? json(*report.first_bad_seq) : json(nullptr)},
+              {"problem", report.problem},
+              {"head_hash", report.head_hash}});
   });
 }
 

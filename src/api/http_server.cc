@@ -1,18 +1,16 @@
 #include "api/http_server.h"
 
 // Boost 1.74's asio misses <utility> under GCC 12 in C++20 mode (std::exchange).
-#include <utility>
-
+#include <atomic>
 #include <boost/asio.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
-
-#include <atomic>
 #include <condition_variable>
 #include <mutex>
 #include <optional>
 #include <thread>
 #include <unordered_set>
+#include <utility>
 #include <vector>
 
 namespace kenes::api {
@@ -53,7 +51,7 @@ class HttpServer::Impl {
   std::mutex mu_;
   std::condition_variable cv_;
   std::unordered_set<Connection*> connections_;  // GUARDED_BY(mu_)
-  bool stop_requested_ = false;                   // GUARDED_BY(mu_)
+  bool stop_requested_ = false;                  // GUARDED_BY(mu_)
   std::function<void()> on_shutdown_;
 };
 
@@ -73,7 +71,8 @@ class Connection : public std::enable_shared_from_this<Connection> {
     server_.Register(this);
     net::dispatch(stream_.get_executor(), [self = shared_from_this()] {
       if (self->over_capacity_) {
-        self->SendError(503, "over-capacity", "the server is at its connection limit; retry shortly");
+        self->SendError(503, "over-capacity",
+                        "the server is at its connection limit; retry shortly");
       } else {
         self->ReadHeader();
       }
@@ -99,10 +98,9 @@ class Connection : public std::enable_shared_from_this<Connection> {
     parser_->header_limit(static_cast<std::uint32_t>(server_.limits_.max_header_bytes));
     parser_->body_limit(server_.limits_.max_body_bytes);
     stream_.expires_after(server_.limits_.idle_timeout);
-    http::async_read_header(stream_, buffer_, *parser_,
-                            [self = shared_from_this()](beast::error_code ec, std::size_t) {
-                              self->OnHeader(ec);
-                            });
+    http::async_read_header(
+        stream_, buffer_, *parser_,
+        [self = shared_from_this()](beast::error_code ec, std::size_t) { self->OnHeader(ec); });
   }
 
   void OnHeader(beast::error_code ec) {
@@ -110,12 +108,14 @@ class Connection : public std::enable_shared_from_this<Connection> {
     busy_ = true;
     const auto length = parser_->content_length();
     if (length && *length > server_.limits_.max_body_bytes) {
-      return SendError(413, "body-too-large",
-                       "the body is larger than " + std::to_string(server_.limits_.max_body_bytes) + " bytes");
+      return SendError(
+          413, "body-too-large",
+          "the body is larger than " + std::to_string(server_.limits_.max_body_bytes) + " bytes");
     }
     stream_.expires_after(server_.limits_.request_timeout);
-    http::async_read(stream_, buffer_, *parser_,
-                     [self = shared_from_this()](beast::error_code e, std::size_t) { self->OnBody(e); });
+    http::async_read(
+        stream_, buffer_, *parser_,
+        [self = shared_from_this()](beast::error_code e, std::size_t) { self->OnBody(e); });
   }
 
   void OnBody(beast::error_code ec) {
@@ -145,8 +145,9 @@ class Connection : public std::enable_shared_from_this<Connection> {
                            std::to_string(server_.limits_.max_header_bytes) + " bytes");
     }
     if (ec == http::error::body_limit) {
-      return SendError(413, "body-too-large",
-                       "the body is larger than " + std::to_string(server_.limits_.max_body_bytes) + " bytes");
+      return SendError(
+          413, "body-too-large",
+          "the body is larger than " + std::to_string(server_.limits_.max_body_bytes) + " bytes");
     }
     if (ec == http::error::end_of_stream || ec == beast::error::timeout ||
         ec == net::error::operation_aborted || ec == net::error::connection_reset ||
@@ -178,11 +179,12 @@ class Connection : public std::enable_shared_from_this<Connection> {
       res->prepare_payload();
     }
     stream_.expires_after(server_.limits_.request_timeout);
-    http::async_write(stream_, *res,
-                      [self = shared_from_this(), res, keep_alive](beast::error_code ec, std::size_t) {
-                        if (ec || !keep_alive) return self->Close();
-                        self->ReadHeader();
-                      });
+    http::async_write(
+        stream_, *res,
+        [self = shared_from_this(), res, keep_alive](beast::error_code ec, std::size_t) {
+          if (ec || !keep_alive) return self->Close();
+          self->ReadHeader();
+        });
   }
 
   void Close() {
@@ -203,15 +205,18 @@ class Connection : public std::enable_shared_from_this<Connection> {
 core::Status HttpServer::Impl::Listen(const std::string& host, unsigned short port) {
   beast::error_code ec;
   const auto address = net::ip::make_address(host, ec);
-  if (ec) return core::Fail(core::ErrorCode::kInvalidArgument, "cannot listen on '" + host + "': not an IP address");
+  if (ec)
+    return core::Fail(core::ErrorCode::kInvalidArgument,
+                      "cannot listen on '" + host + "': not an IP address");
   const tcp::endpoint endpoint(address, port);
   acceptor_.open(endpoint.protocol(), ec);
   if (!ec) acceptor_.set_option(net::socket_base::reuse_address(true), ec);
   if (!ec) acceptor_.bind(endpoint, ec);
   if (!ec) acceptor_.listen(net::socket_base::max_listen_connections, ec);
   if (ec) {
-    return core::Fail(core::ErrorCode::kUnavailable,
-                      "cannot listen on " + host + ":" + std::to_string(port) + ": " + ec.message());
+    return core::Fail(
+        core::ErrorCode::kUnavailable,
+        "cannot listen on " + host + ":" + std::to_string(port) + ": " + ec.message());
   }
   port_ = acceptor_.local_endpoint().port();
   return {};
@@ -313,6 +318,8 @@ void HttpServer::Shutdown() { impl_->Shutdown(); }
 
 bool HttpServer::shutting_down() const { return impl_->stopping_; }
 
-void HttpServer::OnShutdown(std::function<void()> callback) { impl_->on_shutdown_ = std::move(callback); }
+void HttpServer::OnShutdown(std::function<void()> callback) {
+  impl_->on_shutdown_ = std::move(callback);
+}
 
 }  // namespace kenes::api

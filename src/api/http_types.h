@@ -29,7 +29,9 @@ struct HttpResponse {
   // Replaces any header named `name` (case-insensitive) with one value.
   void Set(std::string_view name, std::string value);
   // Adds a header even if one with this name exists (Set-Cookie).
-  void Add(std::string name, std::string value) { headers.emplace_back(std::move(name), std::move(value)); }
+  void Add(std::string name, std::string value) {
+    headers.emplace_back(std::move(name), std::move(value));
+  }
   std::optional<std::string_view> Get(std::string_view name) const;
 };
 

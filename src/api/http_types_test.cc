@@ -23,7 +23,7 @@ TEST(HttpTypesTest, Utf8Validation) {
   EXPECT_FALSE(IsValidUtf8("\xED\xA0\x80"));      // surrogate
   EXPECT_FALSE(IsValidUtf8("\xF4\x90\x80\x80"));  // above U+10FFFF
   EXPECT_FALSE(IsValidUtf8("\xFF"));
-  EXPECT_FALSE(IsValidUtf8("\xE2\x82"));          // truncated
+  EXPECT_FALSE(IsValidUtf8("\xE2\x82"));  // truncated
 }
 
 TEST(HttpTypesTest, HeadersAreCaseInsensitiveOnResponses) {

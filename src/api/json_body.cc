@@ -23,7 +23,8 @@ JsonBody JsonBody::Parse(const HttpRequest& request) {
     throw core::Failure(core::Error{core::ErrorCode::kUnsupportedMedia,
                                     "the body must be application/json, got '" +
                                         (type ? std::string(*type) : std::string("nothing")) + "'",
-                                    "unsupported-media-type", {}});
+                                    "unsupported-media-type",
+                                    {}});
   }
   nlohmann::json value;
   try {
@@ -36,7 +37,8 @@ JsonBody JsonBody::Parse(const HttpRequest& request) {
         std::string(utf8 ? "the body is not valid UTF-8" : "the body is not valid JSON") +
             " (at byte " + std::to_string(e.byte) + ")");
   }
-  if (!value.is_object()) Bad("invalid-body", "the body must be a JSON object, got " + TypeName(value));
+  if (!value.is_object())
+    Bad("invalid-body", "the body must be a JSON object, got " + TypeName(value));
   return JsonBody(std::move(value));
 }
 
@@ -50,12 +52,15 @@ const nlohmann::json* JsonBody::Field(const std::string& key) {
 std::optional<std::string> JsonBody::OptionalString(const std::string& key, size_t max_bytes) {
   const auto* v = Field(key);
   if (v == nullptr) return std::nullopt;
-  if (!v->is_string()) Bad("invalid-field", "field '" + key + "' must be a string, got " + TypeName(*v));
+  if (!v->is_string())
+    Bad("invalid-field", "field '" + key + "' must be a string, got " + TypeName(*v));
   const auto& s = v->get_ref<const std::string&>();
   if (s.size() > max_bytes) {
-    Bad("invalid-field", "field '" + key + "' is longer than " + std::to_string(max_bytes) + " bytes");
+    Bad("invalid-field",
+        "field '" + key + "' is longer than " + std::to_string(max_bytes) + " bytes");
   }
-  if (s.find('\0') != std::string::npos) Bad("invalid-field", "field '" + key + "' contains a NUL character");
+  if (s.find('\0') != std::string::npos)
+    Bad("invalid-field", "field '" + key + "' contains a NUL character");
   return s;
 }
 
@@ -68,20 +73,25 @@ std::string JsonBody::RequiredString(const std::string& key, size_t max_bytes) {
 std::optional<bool> JsonBody::OptionalBool(const std::string& key) {
   const auto* v = Field(key);
   if (v == nullptr) return std::nullopt;
-  if (!v->is_boolean()) Bad("invalid-field", "field '" + key + "' must be true or false, got " + TypeName(*v));
+  if (!v->is_boolean())
+    Bad("invalid-field", "field '" + key + "' must be true or false, got " + TypeName(*v));
   return v->get<bool>();
 }
 
 std::optional<long long> JsonBody::OptionalInt(const std::string& key, long long lo, long long hi) {
   const auto* v = Field(key);
   if (v == nullptr) return std::nullopt;
-  if (!v->is_number_integer()) Bad("invalid-field", "field '" + key + "' must be an integer, got " + TypeName(*v));
-  if (v->is_number_unsigned() && v->get<unsigned long long>() > static_cast<unsigned long long>(hi)) {
-    Bad("invalid-field", "field '" + key + "' must be between " + std::to_string(lo) + " and " + std::to_string(hi));
+  if (!v->is_number_integer())
+    Bad("invalid-field", "field '" + key + "' must be an integer, got " + TypeName(*v));
+  if (v->is_number_unsigned() &&
+      v->get<unsigned long long>() > static_cast<unsigned long long>(hi)) {
+    Bad("invalid-field",
+        "field '" + key + "' must be between " + std::to_string(lo) + " and " + std::to_string(hi));
   }
   const long long n = v->get<long long>();
   if (n < lo || n > hi) {
-    Bad("invalid-field", "field '" + key + "' must be between " + std::to_string(lo) + " and " + std::to_string(hi));
+    Bad("invalid-field",
+        "field '" + key + "' must be between " + std::to_string(lo) + " and " + std::to_string(hi));
   }
   return n;
 }
@@ -91,9 +101,11 @@ std::optional<std::vector<std::string>> JsonBody::OptionalStringArray(const std:
                                                                       size_t max_bytes) {
   const auto* v = Field(key);
   if (v == nullptr) return std::nullopt;
-  if (!v->is_array()) Bad("invalid-field", "field '" + key + "' must be an array of strings, got " + TypeName(*v));
+  if (!v->is_array())
+    Bad("invalid-field", "field '" + key + "' must be an array of strings, got " + TypeName(*v));
   if (v->size() > max_items) {
-    Bad("invalid-field", "field '" + key + "' has more than " + std::to_string(max_items) + " items");
+    Bad("invalid-field",
+        "field '" + key + "' has more than " + std::to_string(max_items) + " items");
   }
   std::vector<std::string> out;
   for (const auto& item : *v) {

@@ -4,12 +4,11 @@
 // (or 415) that names the field. Not thread-safe; one per request.
 #pragma once
 
+#include <nlohmann/json.hpp>
 #include <optional>
 #include <set>
 #include <string>
 #include <vector>
-
-#include <nlohmann/json.hpp>
 
 #include "api/http_types.h"
 

@@ -28,7 +28,8 @@ TEST(OpenApiTest, DocumentAndRouterAgree) {
   std::set<std::pair<std::string, std::string>> routed;
   for (const auto& [method, pattern] : api.Routes()) {
     routed.emplace(Lower(method), pattern);
-    EXPECT_TRUE(doc["paths"].contains(pattern)) << "route missing from openapi.json: " << method << " " << pattern;
+    EXPECT_TRUE(doc["paths"].contains(pattern))
+        << "route missing from openapi.json: " << method << " " << pattern;
     if (doc["paths"].contains(pattern)) {
       EXPECT_TRUE(doc["paths"][pattern].contains(Lower(method)))
           << "method missing from openapi.json: " << method << " " << pattern;
@@ -36,10 +37,12 @@ TEST(OpenApiTest, DocumentAndRouterAgree) {
   }
   for (const auto& [path, item] : doc["paths"].items()) {
     for (const auto& [method, op] : item.items()) {
-      EXPECT_TRUE(routed.count({method, path})) << "documented but not routed: " << method << " " << path;
+      EXPECT_TRUE(routed.count({method, path}))
+          << "documented but not routed: " << method << " " << path;
       EXPECT_TRUE(op.contains("summary") && op.contains("responses")) << method << " " << path;
       // Every path parameter in the template is declared.
-      for (size_t open = path.find('{'); open != std::string::npos; open = path.find('{', open + 1)) {
+      for (size_t open = path.find('{'); open != std::string::npos;
+           open = path.find('{', open + 1)) {
         const std::string name = path.substr(open + 1, path.find('}', open) - open - 1);
         bool declared = false;
         for (const auto& p : op.value("parameters", nlohmann::json::array())) {

@@ -4,40 +4,68 @@ namespace kenes::api {
 
 int StatusFor(core::ErrorCode code) {
   switch (code) {
-    case core::ErrorCode::kInvalidArgument: return 400;
-    case core::ErrorCode::kUnauthenticated: return 401;
-    case core::ErrorCode::kPermissionDenied: return 403;
-    case core::ErrorCode::kNotFound: return 404;
-    case core::ErrorCode::kConflict: return 409;
-    case core::ErrorCode::kUnprocessable: return 422;
-    case core::ErrorCode::kUnsupportedMedia: return 415;
-    case core::ErrorCode::kTooManyRequests: return 429;
-    case core::ErrorCode::kUnavailable: return 503;
-    case core::ErrorCode::kInternal: return 500;
+    case core::ErrorCode::kInvalidArgument:
+      return 400;
+    case core::ErrorCode::kUnauthenticated:
+      return 401;
+    case core::ErrorCode::kPermissionDenied:
+      return 403;
+    case core::ErrorCode::kNotFound:
+      return 404;
+    case core::ErrorCode::kConflict:
+      return 409;
+    case core::ErrorCode::kUnprocessable:
+      return 422;
+    case core::ErrorCode::kUnsupportedMedia:
+      return 415;
+    case core::ErrorCode::kTooManyRequests:
+      return 429;
+    case core::ErrorCode::kUnavailable:
+      return 503;
+    case core::ErrorCode::kInternal:
+      return 500;
   }
   return 500;
 }
 
 std::string ReasonPhrase(int status) {
   switch (status) {
-    case 200: return "OK";
-    case 201: return "Created";
-    case 204: return "No Content";
-    case 400: return "Bad Request";
-    case 401: return "Unauthorized";
-    case 403: return "Forbidden";
-    case 404: return "Not Found";
-    case 405: return "Method Not Allowed";
-    case 408: return "Request Timeout";
-    case 409: return "Conflict";
-    case 413: return "Content Too Large";
-    case 415: return "Unsupported Media Type";
-    case 422: return "Unprocessable Content";
-    case 429: return "Too Many Requests";
-    case 431: return "Request Header Fields Too Large";
-    case 500: return "Internal Server Error";
-    case 503: return "Service Unavailable";
-    default: return "Error";
+    case 200:
+      return "OK";
+    case 201:
+      return "Created";
+    case 204:
+      return "No Content";
+    case 400:
+      return "Bad Request";
+    case 401:
+      return "Unauthorized";
+    case 403:
+      return "Forbidden";
+    case 404:
+      return "Not Found";
+    case 405:
+      return "Method Not Allowed";
+    case 408:
+      return "Request Timeout";
+    case 409:
+      return "Conflict";
+    case 413:
+      return "Content Too Large";
+    case 415:
+      return "Unsupported Media Type";
+    case 422:
+      return "Unprocessable Content";
+    case 429:
+      return "Too Many Requests";
+    case 431:
+      return "Request Header Fields Too Large";
+    case 500:
+      return "Internal Server Error";
+    case 503:
+      return "Service Unavailable";
+    default:
+      return "Error";
   }
 }
 

@@ -3,9 +3,8 @@
 // wrong, and the request id. Thread-safe: pure functions.
 #pragma once
 
-#include <string>
-
 #include <nlohmann/json.hpp>
+#include <string>
 
 #include "api/http_types.h"
 #include "core/error.h"

@@ -22,9 +22,9 @@ class Router {
   };
 
   struct Match {
-    const Route* route = nullptr;                 // null: no route for this method
+    const Route* route = nullptr;  // null: no route for this method
     std::map<std::string, std::string> params;
-    std::vector<std::string> allowed_methods;     // when the path matched some other method
+    std::vector<std::string> allowed_methods;  // when the path matched some other method
   };
 
   void Add(std::string method, std::string pattern, Handler handler) {
@@ -68,7 +68,8 @@ class Router {
     return out;
   }
 
-  static bool Matches(const std::vector<std::string>& pattern, const std::vector<std::string>& parts,
+  static bool Matches(const std::vector<std::string>& pattern,
+                      const std::vector<std::string>& parts,
                       std::map<std::string, std::string>* params, int* literals) {
     if (pattern.size() != parts.size()) return false;
     for (size_t i = 0; i < pattern.size(); ++i) {

@@ -31,14 +31,16 @@ class ServerTest : public ::testing::TestWithParam<std::string> {
 
   // Starts the server (which migrates the database) and creates the test accounts.
   void Start(std::vector<std::string> args = {}, std::map<std::string, std::string> env = {}) {
-    server_ = std::make_unique<kenes::testing::ServerProcess>(tdb_->url(), std::move(args), std::move(env));
+    server_ = std::make_unique<kenes::testing::ServerProcess>(tdb_->url(), std::move(args),
+                                                              std::move(env));
     ASSERT_NE(server_->port(), 0);
     db_ = tdb_->Open(2);
     core::AuthConfig config;
     config.password_cost = "min";
     auth::Accounts accounts(*db_, config, core::SystemClock());
     const auth::Principal system = auth::SystemPrincipal();
-    for (const auto& [name, agency, role] : std::vector<std::tuple<std::string, std::string, std::string>>{
+    for (const auto& [name, agency, role] :
+         std::vector<std::tuple<std::string, std::string, std::string>>{
              {"mlsp.admin", "kz-mlsp", "admin"},
              {"mlsp.officer", "kz-mlsp", "officer"},
              {"mlsp.auditor", "kz-mlsp", "auditor"},
@@ -63,7 +65,8 @@ class ServerTest : public ::testing::TestWithParam<std::string> {
 
   Browser SignIn(const std::string& username, const std::string& password = kPassword) {
     Browser b{std::make_unique<HttpClient>(server_->port()), "", ""};
-    auto r = b.http->Send("POST", "/api/v1/session", {{"username", username}, {"password", password}});
+    auto r =
+        b.http->Send("POST", "/api/v1/session", {{"username", username}, {"password", password}});
     EXPECT_EQ(r.status, 201) << r.body;
     const std::string set_cookie = r.Header("set-cookie");
     b.cookie = set_cookie.substr(0, set_cookie.find(';'));
@@ -101,7 +104,8 @@ TEST_P(ServerTest, HealthReadyAndSecurityHeaders) {
   auto ready = http.Get("/readyz");
   EXPECT_EQ(ready.status, 200);
   for (const auto* r : {&health, &ready}) {
-    EXPECT_NE(r->Header("content-security-policy").find("frame-ancestors 'none'"), std::string::npos);
+    EXPECT_NE(r->Header("content-security-policy").find("frame-ancestors 'none'"),
+              std::string::npos);
     EXPECT_NE(r->Header("content-security-policy").find("script-src 'self'"), std::string::npos);
     EXPECT_EQ(r->Header("x-content-type-options"), "nosniff");
     EXPECT_EQ(r->Header("referrer-policy"), "no-referrer");
@@ -115,7 +119,8 @@ TEST_P(ServerTest, HealthReadyAndSecurityHeaders) {
 TEST_P(ServerTest, SignInCookieCsrfAndSignOut) {
   Start();
   HttpClient http(server_->port());
-  auto login = http.Send("POST", "/api/v1/session", {{"username", "mlsp.officer"}, {"password", kPassword}});
+  auto login =
+      http.Send("POST", "/api/v1/session", {{"username", "mlsp.officer"}, {"password", kPassword}});
   ASSERT_EQ(login.status, 201) << login.body;
   const std::string set_cookie = login.Header("set-cookie");
   EXPECT_NE(set_cookie.find("kenes_session="), std::string::npos);
@@ -136,13 +141,16 @@ TEST_P(ServerTest, SignInCookieCsrfAndSignOut) {
   auto no_csrf = http.Send("PATCH", "/api/v1/me", {{"language", "kk"}}, {{"Cookie", cookie}});
   EXPECT_EQ(no_csrf.status, 403);
   EXPECT_EQ(no_csrf.Json()["type"], "urn:kenes:problem:csrf-failed");
-  auto wrong_csrf = http.Send("PATCH", "/api/v1/me", {{"language", "kk"}}, {{"Cookie", cookie}, {"X-CSRF-Token", "x"}});
+  auto wrong_csrf = http.Send("PATCH", "/api/v1/me", {{"language", "kk"}},
+                              {{"Cookie", cookie}, {"X-CSRF-Token", "x"}});
   EXPECT_EQ(wrong_csrf.status, 403);
-  auto with_csrf = http.Send("PATCH", "/api/v1/me", {{"language", "kk"}}, {{"Cookie", cookie}, {"X-CSRF-Token", csrf}});
+  auto with_csrf = http.Send("PATCH", "/api/v1/me", {{"language", "kk"}},
+                             {{"Cookie", cookie}, {"X-CSRF-Token", csrf}});
   ASSERT_EQ(with_csrf.status, 200) << with_csrf.body;
   EXPECT_EQ(with_csrf.Json()["language"], "kk");
 
-  auto logout = http.Request("DELETE", "/api/v1/session", "", {{"Cookie", cookie}, {"X-CSRF-Token", csrf}});
+  auto logout =
+      http.Request("DELETE", "/api/v1/session", "", {{"Cookie", cookie}, {"X-CSRF-Token", csrf}});
   EXPECT_EQ(logout.status, 204);
   EXPECT_NE(logout.Header("set-cookie").find("Max-Age=0"), std::string::npos);
   EXPECT_EQ(http.Get("/api/v1/me", {{"Cookie", cookie}}).status, 401);
@@ -176,13 +184,16 @@ TEST_P(ServerTest, AdminsAndPermissions) {
   Start();
   Browser admin = SignIn("mlsp.admin");
   auto created = admin.http->Send("POST", "/api/v1/users",
-                                  {{"username", "mlsp.analyst"}, {"display_name", "Әлия Нұрланқызы"},
-                                   {"roles", {"analyst"}}, {"password", kPassword}},
+                                  {{"username", "mlsp.analyst"},
+                                   {"display_name", "Әлия Нұрланқызы"},
+                                   {"roles", {"analyst"}},
+                                   {"password", kPassword}},
                                   admin.Headers());
   ASSERT_EQ(created.status, 201) << created.body;
   EXPECT_EQ(created.Json()["display_name"], "Әлия Нұрланқызы");
   EXPECT_EQ(created.Json()["agency"], "kz-mlsp");
-  EXPECT_EQ(created.Header("location"), "/api/v1/users/" + std::to_string(created.Json()["id"].get<long long>()));
+  EXPECT_EQ(created.Header("location"),
+            "/api/v1/users/" + std::to_string(created.Json()["id"].get<long long>()));
   auto list = admin.http->Get("/api/v1/users", admin.Headers(false));
   ASSERT_EQ(list.status, 200);
   const json users = list.Json();
@@ -192,7 +203,10 @@ TEST_P(ServerTest, AdminsAndPermissions) {
   EXPECT_EQ(admin.http->Get(foreign, admin.Headers(false)).status, 404);
   EXPECT_EQ(admin.http->Send("PATCH", foreign, {{"disabled", true}}, admin.Headers()).status, 404);
   auto cross = admin.http->Send("POST", "/api/v1/users",
-                                {{"username", "fwa.new"}, {"agency", "uk-fwa"}, {"roles", {"viewer"}}, {"password", kPassword}},
+                                {{"username", "fwa.new"},
+                                 {"agency", "uk-fwa"},
+                                 {"roles", {"viewer"}},
+                                 {"password", kPassword}},
                                 admin.Headers());
   EXPECT_EQ(cross.status, 403);
   // An officer is signed in but not allowed.
@@ -203,11 +217,17 @@ TEST_P(ServerTest, AdminsAndPermissions) {
   EXPECT_EQ(officer.http->Get("/api/v1/audit/events", officer.Headers(false)).status, 403);
   // Disabling ends the user's sessions at once.
   const std::string officer_url = "/api/v1/users/" + std::to_string(ids_["mlsp.officer"]);
-  ASSERT_EQ(admin.http->Send("PATCH", officer_url, {{"disabled", true}}, admin.Headers()).status, 200);
+  ASSERT_EQ(admin.http->Send("PATCH", officer_url, {{"disabled", true}}, admin.Headers()).status,
+            200);
   EXPECT_EQ(officer.http->Get("/api/v1/me", officer.Headers(false)).status, 401);
   // Password reset by an admin.
-  ASSERT_EQ(admin.http->Send("PATCH", officer_url, {{"disabled", false}}, admin.Headers()).status, 200);
-  EXPECT_EQ(admin.http->Send("PUT", officer_url + "/password", {{"password", "a brand new passphrase"}}, admin.Headers()).status, 204);
+  ASSERT_EQ(admin.http->Send("PATCH", officer_url, {{"disabled", false}}, admin.Headers()).status,
+            200);
+  EXPECT_EQ(admin.http
+                ->Send("PUT", officer_url + "/password", {{"password", "a brand new passphrase"}},
+                       admin.Headers())
+                .status,
+            204);
   SignIn("mlsp.officer", "a brand new passphrase");
 }
 
@@ -232,19 +252,38 @@ TEST_P(ServerTest, BadInputGetsProblemsAndWritesNothing) {
   };
   const std::string json_type = "application/json";
   const std::vector<BadRequest> cases = {
-      {"malformed json", "POST", "/api/v1/users", "{\"username\":", with({{"Content-Type", json_type}}), 400, "malformed-json"},
-      {"not an object", "POST", "/api/v1/users", "[1,2]", with({{"Content-Type", json_type}}), 400, "invalid-body"},
-      {"wrong type", "POST", "/api/v1/users", R"({"username":1,"roles":["viewer"],"password":"x"})", with({{"Content-Type", json_type}}), 400, "invalid-field"},
-      {"roles not array", "POST", "/api/v1/users", R"({"username":"a.b.c","roles":"viewer","password":"a long password!!"})", with({{"Content-Type", json_type}}), 400, "invalid-field"},
-      {"missing field", "POST", "/api/v1/users", R"({"username":"a.b.c","roles":["viewer"]})", with({{"Content-Type", json_type}}), 400, "missing-field"},
-      {"unknown field", "POST", "/api/v1/users", R"({"username":"a.b.c","roles":["viewer"],"password":"a long password!!","is_superuser":true})", with({{"Content-Type", json_type}}), 400, "unknown-field"},
-      {"invalid utf-8", "POST", "/api/v1/users", "{\"username\":\"a\xC3\x28\",\"roles\":[\"viewer\"],\"password\":\"a long password!!\"}", with({{"Content-Type", json_type}}), 400, "invalid-utf8"},
-      {"wrong media type", "POST", "/api/v1/users", R"({"username":"a.b.c"})", with({{"Content-Type", "text/plain"}}), 415, "unsupported-media-type"},
-      {"no media type", "POST", "/api/v1/users", R"({"username":"a.b.c"})", auth, 415, "unsupported-media-type"},
-      {"weak password", "POST", "/api/v1/users", R"({"username":"a.b.c","roles":["viewer"],"password":"short"})", with({{"Content-Type", json_type}}), 422, "weak-password"},
-      {"unknown role", "POST", "/api/v1/users", R"({"username":"a.b.c","roles":["god"],"password":"a long password!!"})", with({{"Content-Type", json_type}}), 422, "invalid-role"},
-      {"bad language", "PATCH", "/api/v1/me", R"({"language":"de"})", with({{"Content-Type", json_type}}), 422, "unprocessable"},
-      {"duplicate user", "POST", "/api/v1/users", R"({"username":"mlsp.officer","roles":["viewer"],"password":"a long password!!"})", with({{"Content-Type", json_type}}), 409, "username-taken"},
+      {"malformed json", "POST", "/api/v1/users",
+       "{\"username\":", with({{"Content-Type", json_type}}), 400, "malformed-json"},
+      {"not an object", "POST", "/api/v1/users", "[1,2]", with({{"Content-Type", json_type}}), 400,
+       "invalid-body"},
+      {"wrong type", "POST", "/api/v1/users", R"({"username":1,"roles":["viewer"],"password":"x"})",
+       with({{"Content-Type", json_type}}), 400, "invalid-field"},
+      {"roles not array", "POST", "/api/v1/users",
+       R"({"username":"a.b.c","roles":"viewer","password":"a long password!!"})",
+       with({{"Content-Type", json_type}}), 400, "invalid-field"},
+      {"missing field", "POST", "/api/v1/users", R"({"username":"a.b.c","roles":["viewer"]})",
+       with({{"Content-Type", json_type}}), 400, "missing-field"},
+      {"unknown field", "POST", "/api/v1/users",
+       R"({"username":"a.b.c","roles":["viewer"],"password":"a long password!!","is_superuser":true})",
+       with({{"Content-Type", json_type}}), 400, "unknown-field"},
+      {"invalid utf-8", "POST", "/api/v1/users",
+       "{\"username\":\"a\xC3\x28\",\"roles\":[\"viewer\"],\"password\":\"a long password!!\"}",
+       with({{"Content-Type", json_type}}), 400, "invalid-utf8"},
+      {"wrong media type", "POST", "/api/v1/users", R"({"username":"a.b.c"})",
+       with({{"Content-Type", "text/plain"}}), 415, "unsupported-media-type"},
+      {"no media type", "POST", "/api/v1/users", R"({"username":"a.b.c"})", auth, 415,
+       "unsupported-media-type"},
+      {"weak password", "POST", "/api/v1/users",
+       R"({"username":"a.b.c","roles":["viewer"],"password":"short"})",
+       with({{"Content-Type", json_type}}), 422, "weak-password"},
+      {"unknown role", "POST", "/api/v1/users",
+       R"({"username":"a.b.c","roles":["god"],"password":"a long password!!"})",
+       with({{"Content-Type", json_type}}), 422, "invalid-role"},
+      {"bad language", "PATCH", "/api/v1/me", R"({"language":"de"})",
+       with({{"Content-Type", json_type}}), 422, "unprocessable"},
+      {"duplicate user", "POST", "/api/v1/users",
+       R"({"username":"mlsp.officer","roles":["viewer"],"password":"a long password!!"})",
+       with({{"Content-Type", json_type}}), 409, "username-taken"},
       {"non-numeric id", "GET", "/api/v1/users/abc", "", auth, 404, "not-found"},
       {"sql in id", "GET", "/api/v1/users/1%20OR%201=1", "", auth, 404, "not-found"},
       {"unknown route", "GET", "/api/v1/nothing-here", "", auth, 404, "not-found"},
@@ -255,7 +294,13 @@ TEST_P(ServerTest, BadInputGetsProblemsAndWritesNothing) {
       {"bad utf-8 path", "GET", "/api/v1/%C3%28", "", auth, 400, "malformed-request"},
       {"bad query time", "GET", "/api/v1/audit/events?from=yesterday", "", auth, 403, "forbidden"},
       {"not signed in", "GET", "/api/v1/users", "", {}, 401, "unauthenticated"},
-      {"bad token", "GET", "/api/v1/users", "", {{"Authorization", "Bearer kenes_forged"}}, 401, "invalid-token"},
+      {"bad token",
+       "GET",
+       "/api/v1/users",
+       "",
+       {{"Authorization", "Bearer kenes_forged"}},
+       401,
+       "invalid-token"},
   };
   const long long users_before = Count("users");
   const long long events_before = Count("audit_events");
@@ -281,13 +326,23 @@ TEST_P(ServerTest, BadInputGetsProblemsAndWritesNothing) {
 TEST_P(ServerTest, SqlMetacharactersInEveryStringFieldAreInert) {
   Start();
   Browser admin = SignIn("mlsp.admin");
-  const std::vector<std::string> evil = {"'; DROP TABLE users; --", "\" OR \"1\"=\"1", "1; DELETE FROM audit_events",
-                                         "a' UNION SELECT password_hash FROM users --", "\\'; --", "%' OR '%'='"};
+  const std::vector<std::string> evil = {"'; DROP TABLE users; --",
+                                         "\" OR \"1\"=\"1",
+                                         "1; DELETE FROM audit_events",
+                                         "a' UNION SELECT password_hash FROM users --",
+                                         "\\'; --",
+                                         "%' OR '%'='"};
   const long long users_before = Count("users");
   for (const auto& e : evil) {
     for (const json& body : {json{{"username", e}, {"roles", {"viewer"}}, {"password", kPassword}},
-                             json{{"username", "ok.name"}, {"display_name", e}, {"roles", {e}}, {"password", kPassword}},
-                             json{{"username", "ok.name"}, {"agency", e}, {"roles", {"viewer"}}, {"password", kPassword}}}) {
+                             json{{"username", "ok.name"},
+                                  {"display_name", e},
+                                  {"roles", {e}},
+                                  {"password", kPassword}},
+                             json{{"username", "ok.name"},
+                                  {"agency", e},
+                                  {"roles", {"viewer"}},
+                                  {"password", kPassword}}}) {
       auto r = admin.http->Send("POST", "/api/v1/users", body, admin.Headers());
       EXPECT_GE(r.status, 400) << e;
       EXPECT_LT(r.status, 500) << e;
@@ -295,13 +350,18 @@ TEST_P(ServerTest, SqlMetacharactersInEveryStringFieldAreInert) {
     auto login = admin.http->Send("POST", "/api/v1/session", {{"username", e}, {"password", e}});
     EXPECT_EQ(login.status, 401) << e;
     auto filtered = SignIn("mlsp.auditor");
-    auto q = filtered.http->Get("/api/v1/audit/events?user=%27%3B%20DROP%20TABLE%20users%3B--&action=%25", filtered.Headers(false));
+    auto q = filtered.http->Get(
+        "/api/v1/audit/events?user=%27%3B%20DROP%20TABLE%20users%3B--&action=%25",
+        filtered.Headers(false));
     EXPECT_EQ(q.status, 200);
     EXPECT_EQ(q.Json()["events"].size(), 0u);
   }
   // A display name full of metacharacters is stored verbatim, as data.
   auto ok = admin.http->Send("POST", "/api/v1/users",
-                             {{"username", "quoted.name"}, {"display_name", evil[0]}, {"roles", {"viewer"}}, {"password", kPassword}},
+                             {{"username", "quoted.name"},
+                              {"display_name", evil[0]},
+                              {"roles", {"viewer"}},
+                              {"password", kPassword}},
                              admin.Headers());
   ASSERT_EQ(ok.status, 201);
   EXPECT_EQ(ok.Json()["display_name"], evil[0]);
@@ -312,20 +372,24 @@ TEST_P(ServerTest, SqlMetacharactersInEveryStringFieldAreInert) {
 TEST_P(ServerTest, SizeLimits) {
   Start({}, {{"KENES_SERVER_MAX_BODY_BYTES", "4096"}, {"KENES_SERVER_MAX_HEADER_BYTES", "2048"}});
   HttpClient http(server_->port());
-  auto big = http.Request("POST", "/api/v1/session", std::string(5000, 'x'), {{"Content-Type", "application/json"}});
+  auto big = http.Request("POST", "/api/v1/session", std::string(5000, 'x'),
+                          {{"Content-Type", "application/json"}});
   EXPECT_EQ(big.status, 413);
   EXPECT_EQ(big.Json()["type"], "urn:kenes:problem:body-too-large");
   // A chunked body that grows past the limit.
-  const std::string chunked = "POST /api/v1/session HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
-                              "Transfer-Encoding: chunked\r\n\r\n1000\r\n" + std::string(4096, 'a') +
-                              "\r\n1000\r\n" + std::string(4096, 'a') + "\r\n0\r\n\r\n";
-  auto chunked_r = kenes::testing::ParseRawResponse(kenes::testing::RawExchange(server_->port(), chunked));
+  const std::string chunked =
+      "POST /api/v1/session HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+      "Transfer-Encoding: chunked\r\n\r\n1000\r\n" +
+      std::string(4096, 'a') + "\r\n1000\r\n" + std::string(4096, 'a') + "\r\n0\r\n\r\n";
+  auto chunked_r =
+      kenes::testing::ParseRawResponse(kenes::testing::RawExchange(server_->port(), chunked));
   EXPECT_EQ(chunked_r.status, 413);
   HttpClient http2(server_->port());
   auto long_header = http2.Get("/healthz", {{"X-Padding", std::string(4000, 'p')}});
   EXPECT_EQ(long_header.status, 431);
   EXPECT_EQ(long_header.Json()["type"], "urn:kenes:problem:header-too-large");
-  auto garbage = kenes::testing::ParseRawResponse(kenes::testing::RawExchange(server_->port(), "NOT HTTP AT ALL\r\n\r\n"));
+  auto garbage = kenes::testing::ParseRawResponse(
+      kenes::testing::RawExchange(server_->port(), "NOT HTTP AT ALL\r\n\r\n"));
   EXPECT_EQ(garbage.status, 400);
   HttpClient http3(server_->port());
   EXPECT_EQ(http3.Get("/healthz").status, 200) << "still serving";
@@ -335,11 +399,13 @@ TEST_P(ServerTest, FailedLoginsAreThrottled) {
   Start({}, {{"KENES_AUTH_MAX_FAILURES_PER_ACCOUNT", "3"}});
   HttpClient http(server_->port());
   for (int i = 0; i < 3; ++i) {
-    auto r = http.Send("POST", "/api/v1/session", {{"username", "mlsp.officer"}, {"password", "not the password"}});
+    auto r = http.Send("POST", "/api/v1/session",
+                       {{"username", "mlsp.officer"}, {"password", "not the password"}});
     EXPECT_EQ(r.status, 401);
     EXPECT_EQ(r.Json()["type"], "urn:kenes:problem:invalid-credentials");
   }
-  auto r = http.Send("POST", "/api/v1/session", {{"username", "mlsp.officer"}, {"password", kPassword}});
+  auto r =
+      http.Send("POST", "/api/v1/session", {{"username", "mlsp.officer"}, {"password", kPassword}});
   EXPECT_EQ(r.status, 429);
   EXPECT_EQ(r.Json()["type"], "urn:kenes:problem:login-throttled");
   EXPECT_FALSE(r.Header("retry-after").empty());
@@ -351,9 +417,13 @@ TEST_P(ServerTest, AuditorsListTheirAgencysEvents) {
   Browser admin = SignIn("mlsp.admin");
   auto headers = admin.Headers();
   headers["X-Request-Id"] = "trace-42";
-  ASSERT_EQ(admin.http->Send("POST", "/api/v1/users",
-                             {{"username", "mlsp.viewer"}, {"roles", {"viewer"}}, {"password", kPassword}},
-                             headers).status, 201);
+  ASSERT_EQ(
+      admin.http
+          ->Send("POST", "/api/v1/users",
+                 {{"username", "mlsp.viewer"}, {"roles", {"viewer"}}, {"password", kPassword}},
+                 headers)
+          .status,
+      201);
   SignIn("fwa.officer");
   Browser auditor = SignIn("mlsp.auditor");
   auto all = auditor.http->Get("/api/v1/audit/events", auditor.Headers(false));
@@ -361,12 +431,14 @@ TEST_P(ServerTest, AuditorsListTheirAgencysEvents) {
   const json events = all.Json();
   ASSERT_FALSE(events["events"].empty());
   for (const auto& e : events["events"]) EXPECT_EQ(e["agency"], "kz-mlsp");
-  auto creates = auditor.http->Get("/api/v1/audit/events?action=user.create&user=mlsp.admin", auditor.Headers(false));
+  auto creates = auditor.http->Get("/api/v1/audit/events?action=user.create&user=mlsp.admin",
+                                   auditor.Headers(false));
   ASSERT_EQ(creates.Json()["events"].size(), 1u);
   const json e = creates.Json()["events"][0];
   EXPECT_EQ(e["object_type"], "user");
   EXPECT_EQ(e["request_id"], "trace-42");
-  EXPECT_EQ(auditor.http->Get("/api/v1/audit/events?agency=uk-fwa", auditor.Headers(false)).status, 403);
+  EXPECT_EQ(auditor.http->Get("/api/v1/audit/events?agency=uk-fwa", auditor.Headers(false)).status,
+            403);
   auto page = auditor.http->Get("/api/v1/audit/events?limit=1", auditor.Headers(false));
   ASSERT_EQ(page.Json()["events"].size(), 1u);
   EXPECT_FALSE(page.Json()["next_before"].is_null());
@@ -383,7 +455,8 @@ TEST_P(ServerTest, RequestIdsAreEchoedOrMinted) {
   Start();
   HttpClient http(server_->port());
   EXPECT_EQ(http.Get("/healthz", {{"X-Request-Id", "abc-123"}}).Header("x-request-id"), "abc-123");
-  const std::string minted = http.Get("/healthz", {{"X-Request-Id", "<script>"}}).Header("x-request-id");
+  const std::string minted =
+      http.Get("/healthz", {{"X-Request-Id", "<script>"}}).Header("x-request-id");
   EXPECT_NE(minted, "<script>");
   EXPECT_FALSE(minted.empty());
 }
@@ -393,13 +466,15 @@ TEST_P(ServerTest, AccessLogCarriesNoSecretsOrPersonalData) {
   const std::string token = Bearer("mlsp.officer");
   HttpClient http(server_->port());
   (void)http.Get("/api/v1/me", {{"Authorization", "Bearer " + token}});
-  (void)http.Send("POST", "/api/v1/session", {{"username", "mlsp.officer"}, {"password", "wrong but secret pw"}});
+  (void)http.Send("POST", "/api/v1/session",
+                  {{"username", "mlsp.officer"}, {"password", "wrong but secret pw"}});
   (void)http.Get("/api/v1/users/12345?name=Aigerim");
   ASSERT_EQ(server_->Stop(), 0);
   const std::string log = server_->AccessLog();
   ASSERT_FALSE(log.empty());
-  for (const std::string& secret : {token, std::string(kPassword), std::string("wrong but secret pw"),
-                                    std::string("mlsp.officer"), std::string("Aigerim"), std::string("12345")}) {
+  for (const std::string& secret :
+       {token, std::string(kPassword), std::string("wrong but secret pw"),
+        std::string("mlsp.officer"), std::string("Aigerim"), std::string("12345")}) {
     EXPECT_EQ(log.find(secret), std::string::npos) << secret;
   }
   // Every line is JSON naming the route template.
@@ -409,7 +484,8 @@ TEST_P(ServerTest, AccessLogCarriesNoSecretsOrPersonalData) {
   while (std::getline(lines, line)) {
     const json j = json::parse(line, nullptr, false);
     ASSERT_FALSE(j.is_discarded()) << line;
-    EXPECT_TRUE(j.contains("request_id") && j.contains("status") && j.contains("duration_ms")) << line;
+    EXPECT_TRUE(j.contains("request_id") && j.contains("status") && j.contains("duration_ms"))
+        << line;
     saw_template |= j.value("route", "") == "/api/v1/users/{user_id}";
   }
   EXPECT_TRUE(saw_template);
@@ -434,7 +510,8 @@ TEST_P(ServerTest, StaticConsoleWithoutTraversal) {
   for (const char* target : {"/../secret.txt", "/%2e%2e/secret.txt", "/assets/..%2f..%2fsecret.txt",
                              "/..%5csecret.txt", "/assets/%2e%2e/%2e%2e/secret.txt"}) {
     const std::string raw = kenes::testing::RawExchange(
-        server_->port(), std::string("GET ") + target + " HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
+        server_->port(),
+        std::string("GET ") + target + " HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
     EXPECT_EQ(raw.find("outside the root"), std::string::npos) << target;
     const auto r = kenes::testing::ParseRawResponse(raw);
     EXPECT_TRUE(r.status == 404 || r.status == 400) << target << " -> " << r.status;
@@ -463,7 +540,8 @@ TEST_P(ServerTest, SigtermFinishesInFlightRequestsAndExitsCleanly) {
   ASSERT_EQ(http.Get("/healthz").status, 200);  // connected before the signal
   std::thread client([&] {
     try {
-      login = http.Send("POST", "/api/v1/session", {{"username", "mlsp.officer"}, {"password", kPassword}});
+      login = http.Send("POST", "/api/v1/session",
+                        {{"username", "mlsp.officer"}, {"password", kPassword}});
     } catch (const std::exception& e) {
       client_error = e.what();
     }

@@ -9,12 +9,18 @@ namespace {
 
 std::string MimeType(const std::string& ext) {
   static const std::pair<const char*, const char*> kTypes[] = {
-      {".html", "text/html; charset=utf-8"},  {".js", "text/javascript; charset=utf-8"},
-      {".mjs", "text/javascript; charset=utf-8"}, {".css", "text/css; charset=utf-8"},
-      {".json", "application/json"},         {".svg", "image/svg+xml"},
-      {".png", "image/png"},                 {".jpg", "image/jpeg"},
-      {".ico", "image/x-icon"},              {".woff2", "font/woff2"},
-      {".txt", "text/plain; charset=utf-8"}, {".webmanifest", "application/manifest+json"},
+      {".html", "text/html; charset=utf-8"},
+      {".js", "text/javascript; charset=utf-8"},
+      {".mjs", "text/javascript; charset=utf-8"},
+      {".css", "text/css; charset=utf-8"},
+      {".json", "application/json"},
+      {".svg", "image/svg+xml"},
+      {".png", "image/png"},
+      {".jpg", "image/jpeg"},
+      {".ico", "image/x-icon"},
+      {".woff2", "font/woff2"},
+      {".txt", "text/plain; charset=utf-8"},
+      {".webmanifest", "application/manifest+json"},
       {".map", "application/json"}};
   for (const auto& [e, t] : kTypes) {
     if (ext == e) return t;
@@ -32,13 +38,15 @@ StaticFiles::StaticFiles(std::string root) {
 
 std::optional<HttpResponse> StaticFiles::Serve(const std::string& path) const {
   if (root_.empty() || path.empty() || path[0] != '/') return std::nullopt;
-  if (path.find('\\') != std::string::npos || path.find('\0') != std::string::npos) return std::nullopt;
+  if (path.find('\\') != std::string::npos || path.find('\0') != std::string::npos)
+    return std::nullopt;
   std::string relative = path.substr(1);
   // Refuse any "..", "." or hidden segment outright, before touching the filesystem.
   size_t start = 0;
   while (start <= relative.size()) {
     const size_t end = relative.find('/', start);
-    const std::string seg = relative.substr(start, end == std::string::npos ? std::string::npos : end - start);
+    const std::string seg =
+        relative.substr(start, end == std::string::npos ? std::string::npos : end - start);
     if (!seg.empty() && seg[0] == '.') return std::nullopt;
     if (end == std::string::npos) break;
     start = end + 1;
@@ -69,8 +77,8 @@ std::optional<HttpResponse> StaticFiles::Load(const std::string& relative) const
   r.body = content.str();
   r.Set("Content-Type", MimeType(full.extension().string()));
   // Vite puts content-hashed bundles under assets/: cache them for good; revalidate the rest.
-  r.Set("Cache-Control", relative.rfind("assets/", 0) == 0 ? "public, max-age=31536000, immutable"
-                                                           : "no-cache");
+  r.Set("Cache-Control",
+        relative.rfind("assets/", 0) == 0 ? "public, max-age=31536000, immutable" : "no-cache");
   return r;
 }
 

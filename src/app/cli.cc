@@ -1,9 +1,9 @@
 #include "app/cli.h"
 
-#include <CLI/CLI.hpp>
 #include <spdlog/sinks/stdout_color_sinks.h>
 #include <spdlog/spdlog.h>
 
+#include <CLI/CLI.hpp>
 #include <fstream>
 #include <iostream>
 
@@ -43,7 +43,8 @@ void OrFail(core::Status&& s) {
 
 std::string ReadSecretFromStdin() {
   std::string line;
-  if (!std::getline(std::cin, line)) throw CommandError{kExitUsage, "expected the password on standard input"};
+  if (!std::getline(std::cin, line))
+    throw CommandError{kExitUsage, "expected the password on standard input"};
   while (!line.empty() && (line.back() == '\r' || line.back() == '\n')) line.pop_back();
   return line;
 }
@@ -96,8 +97,11 @@ void PrintUsers(const std::vector<auth::User>& users, bool as_json) {
   if (as_json) {
     nlohmann::json list = nlohmann::json::array();
     for (const auto& u : users) {
-      list.push_back({{"id", u.id}, {"username", u.username}, {"agency", u.agency},
-                      {"roles", auth::JoinRoles(u.roles)}, {"disabled", u.disabled}});
+      list.push_back({{"id", u.id},
+                      {"username", u.username},
+                      {"agency", u.agency},
+                      {"roles", auth::JoinRoles(u.roles)},
+                      {"disabled", u.disabled}});
     }
     std::cout << list.dump(2) << "\n";
     return;
@@ -112,20 +116,24 @@ void PrintUsers(const std::vector<auth::User>& users, bool as_json) {
 }  // namespace
 
 int Main(int argc, char** argv) {
-  CLI::App app{"Kenes: the Kazakhstan-UK Strategic Dialogue record and labour-rights exchange", "kenes"};
+  CLI::App app{"Kenes: the Kazakhstan-UK Strategic Dialogue record and labour-rights exchange",
+               "kenes"};
   app.set_version_flag("--version", std::string("kenes ") + "0.1.0");
   app.require_subcommand(1);
   Overrides overrides;
   auto add_common = [&](CLI::App* cmd) {
-    cmd->add_option("--config", overrides.config_path, "TOML configuration file")->check(CLI::ExistingFile);
+    cmd->add_option("--config", overrides.config_path, "TOML configuration file")
+        ->check(CLI::ExistingFile);
     cmd->add_option("--database", overrides.database_url,
-                    "database URL: sqlite:PATH or postgresql://... (default from config or KENES_DATABASE_URL)");
+                    "database URL: sqlite:PATH or postgresql://... (default from config or "
+                    "KENES_DATABASE_URL)");
   };
 
   // serve
   auto* serve = app.add_subcommand("serve", "Run the HTTP API and web console");
   add_common(serve);
-  serve->add_option("--listen", overrides.listen, "HOST:PORT to listen on (port 0 picks a free one)");
+  serve->add_option("--listen", overrides.listen,
+                    "HOST:PORT to listen on (port 0 picks a free one)");
   bool serve_migrate = false;
   serve->add_flag("--migrate", serve_migrate, "apply pending migrations before serving");
   std::string port_file;
@@ -144,14 +152,19 @@ int Main(int argc, char** argv) {
   add_common(user_add);
   user_add->add_option("--username", username, "login name (a-z 0-9 . _ -)")->required();
   user_add->add_option("--agency", agency, "kz-mlsp, uk-fwa, kz-mfa or uk-fcdo")->required();
-  user_add->add_option("--role", roles, "admin, supervisor, officer, analyst, auditor or viewer (repeatable)")
+  user_add
+      ->add_option("--role", roles,
+                   "admin, supervisor, officer, analyst, auditor or viewer (repeatable)")
       ->required();
   user_add->add_option("--display-name", display_name, "name shown in the console");
-  user_add->add_flag("--password-stdin", password_stdin, "read the password from standard input")->required();
-  auto* user_passwd = user->add_subcommand("passwd", "Set an account's password (ends its sessions)");
+  user_add->add_flag("--password-stdin", password_stdin, "read the password from standard input")
+      ->required();
+  auto* user_passwd =
+      user->add_subcommand("passwd", "Set an account's password (ends its sessions)");
   add_common(user_passwd);
   user_passwd->add_option("--username", username)->required();
-  user_passwd->add_flag("--password-stdin", password_stdin, "read the password from standard input")->required();
+  user_passwd->add_flag("--password-stdin", password_stdin, "read the password from standard input")
+      ->required();
   auto* user_disable = user->add_subcommand("disable", "Disable an account (ends its sessions)");
   add_common(user_disable);
   user_disable->add_option("--username", username)->required();
@@ -160,7 +173,8 @@ int Main(int argc, char** argv) {
   user_enable->add_option("--username", username)->required();
   auto* user_list = user->add_subcommand("list", "List accounts");
   add_common(user_list);
-  user_list->add_option("--format", format, "table or json")->check(CLI::IsMember({"table", "json"}));
+  user_list->add_option("--format", format, "table or json")
+      ->check(CLI::IsMember({"table", "json"}));
 
   // token
   auto* token = app.add_subcommand("token", "Manage bearer tokens for machine clients");
@@ -171,12 +185,14 @@ int Main(int argc, char** argv) {
   int token_days = 0;
   token_create->add_option("--username", username)->required();
   token_create->add_option("--name", token_name, "label shown in token lists");
-  token_create->add_option("--days", token_days, "validity in days (default from config)")->check(CLI::Range(1, 3650));
+  token_create->add_option("--days", token_days, "validity in days (default from config)")
+      ->check(CLI::Range(1, 3650));
 
   // audit
   auto* audit_cmd = app.add_subcommand("audit", "Audit trail");
   audit_cmd->require_subcommand(1);
-  auto* audit_verify = audit_cmd->add_subcommand("verify", "Recompute the hash chain; exit 1 if it is broken");
+  auto* audit_verify =
+      audit_cmd->add_subcommand("verify", "Recompute the hash chain; exit 1 if it is broken");
   add_common(audit_verify);
 
   // demo
@@ -214,13 +230,15 @@ int Main(int argc, char** argv) {
       const size_t before = db->AppliedMigrations().size();
       OrFail(db->Migrate(AllMigrations()));
       const size_t after = db->AppliedMigrations().size();
-      std::cerr << "kenes: migrations applied: " << (after - before) << " (schema at " << after << ")\n";
+      std::cerr << "kenes: migrations applied: " << (after - before) << " (schema at " << after
+                << ")\n";
       return kExitOk;
     }
     auth::Accounts accounts(*db, config.auth, core::SystemClock());
     if (user_add->parsed()) {
       const std::string password = ReadSecretFromStdin();
-      auto u = OrFail(accounts.CreateUser(system, {username, display_name, agency, roles, password}, request_id));
+      auto u = OrFail(accounts.CreateUser(system, {username, display_name, agency, roles, password},
+                                          request_id));
       std::cout << "created user " << u.username << " (id " << u.id << ", " << u.agency << ", "
                 << auth::JoinRoles(u.roles) << ")\n";
     } else if (user_passwd->parsed()) {
@@ -238,20 +256,21 @@ int Main(int argc, char** argv) {
       PrintUsers(OrFail(accounts.ListUsers(system)), format == "json");
     } else if (token_create->parsed()) {
       auto u = OrFail(accounts.GetUserByName(system, username));
-      auto t = OrFail(accounts.CreateToken(system, u.id, token_name,
-                                           token_days > 0 ? std::optional<int>(token_days) : std::nullopt,
-                                           request_id));
-      std::cerr << "kenes: token " << t.info.id << " for " << u.username << ", expires " << t.info.expires_at
-                << "; it is shown only now\n";
+      auto t = OrFail(accounts.CreateToken(
+          system, u.id, token_name, token_days > 0 ? std::optional<int>(token_days) : std::nullopt,
+          request_id));
+      std::cerr << "kenes: token " << t.info.id << " for " << u.username << ", expires "
+                << t.info.expires_at << "; it is shown only now\n";
       std::cout << t.token << "\n";
     } else if (audit_verify->parsed()) {
       const auto report = audit::Verify(*db);
       if (report.ok) {
-        std::cout << "audit chain intact: " << report.events << " events, head " << report.head_hash << "\n";
+        std::cout << "audit chain intact: " << report.events << " events, head " << report.head_hash
+                  << "\n";
         return kExitOk;
       }
-      std::cout << "audit chain BROKEN at event " << report.first_bad_seq.value_or(0) << ": " << report.problem
-                << "\n";
+      std::cout << "audit chain BROKEN at event " << report.first_bad_seq.value_or(0) << ": "
+                << report.problem << "\n";
       return kExitFailed;
     } else if (demo_load->parsed()) {
       for (const auto& line : OrFail(LoadDemo(*db, config))) std::cout << line << "\n";

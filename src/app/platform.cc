@@ -26,8 +26,9 @@ core::Result<core::Config> LoadConfiguration(const Overrides& o) {
   auto check = core::LoadConfig("", env);
   if (!check) {
     std::string msg = check.error().message;
-    for (const auto& [from, to] : {std::pair<std::string, std::string>{"environment: KENES_DATABASE_URL", "--database"},
-                                   {"environment: KENES_SERVER_LISTEN", "--listen"}}) {
+    for (const auto& [from, to] :
+         {std::pair<std::string, std::string>{"environment: KENES_DATABASE_URL", "--database"},
+          {"environment: KENES_SERVER_LISTEN", "--listen"}}) {
       if (auto pos = msg.find(from); pos != std::string::npos) msg.replace(pos, from.size(), to);
     }
     return core::Fail(core::ErrorCode::kInvalidArgument, msg);
@@ -35,8 +36,8 @@ core::Result<core::Config> LoadConfiguration(const Overrides& o) {
   return config;
 }
 
-core::Result<std::unique_ptr<store::Database>> OpenDatabase(const core::Config& config, int pool_size,
-                                                            bool require_current) {
+core::Result<std::unique_ptr<store::Database>> OpenDatabase(const core::Config& config,
+                                                            int pool_size, bool require_current) {
   auto db = store::Database::Open(config.database.url, pool_size);
   if (!db) return db;
   if (require_current) {
@@ -45,7 +46,8 @@ core::Result<std::unique_ptr<store::Database>> OpenDatabase(const core::Config& 
     if (applied < all.size()) {
       return core::Fail(core::ErrorCode::kUnavailable,
                         "the database schema is not current (" + std::to_string(applied) + " of " +
-                            std::to_string(all.size()) + " migrations applied); run `kenes migrate`");
+                            std::to_string(all.size()) +
+                            " migrations applied); run `kenes migrate`");
     }
   }
   return db;
@@ -83,18 +85,20 @@ core::Result<std::vector<std::string>> LoadDemo(store::Database& db, const core:
   for (const auto& u : users) {
     auto existing = accounts.GetUserByName(system, u.username);
     if (!existing) {
-      auto r = accounts.CreateUser(system, {u.username, u.display_name, u.agency, u.roles, kDemoPassword}, request_id);
+      auto r = accounts.CreateUser(
+          system, {u.username, u.display_name, u.agency, u.roles, kDemoPassword}, request_id);
       if (!r) return tl::unexpected(r.error());
       ++created;
     }
     std::string roles;
     for (const auto& r : u.roles) roles += (roles.empty() ? "" : ",") + r;
     char line[160];
-    std::snprintf(line, sizeof line, "  %-16s %-9s %-11s %s", u.username, u.agency, roles.c_str(), kDemoPassword);
+    std::snprintf(line, sizeof line, "  %-16s %-9s %-11s %s", u.username, u.agency, roles.c_str(),
+                  kDemoPassword);
     lines.emplace_back(line);
   }
-  lines.insert(lines.begin(), "demo accounts (" + std::to_string(created) + " created now); password for all: " +
-                                  std::string(kDemoPassword));
+  lines.insert(lines.begin(), "demo accounts (" + std::to_string(created) +
+                                  " created now); password for all: " + std::string(kDemoPassword));
   lines.insert(lines.begin() + 1, "  username         agency    roles       password");
   return lines;
 }

@@ -26,8 +26,8 @@ core::Result<core::Config> LoadConfiguration(const Overrides& overrides);
 
 // Opens the configured database. With `require_current`, refuses a database with pending
 // migrations (kUnavailable, saying to run `kenes migrate`).
-core::Result<std::unique_ptr<store::Database>> OpenDatabase(const core::Config& config, int pool_size,
-                                                            bool require_current);
+core::Result<std::unique_ptr<store::Database>> OpenDatabase(const core::Config& config,
+                                                            int pool_size, bool require_current);
 
 // Creates the demo accounts that do not exist yet; returns the lines to print.
 core::Result<std::vector<std::string>> LoadDemo(store::Database& db, const core::Config& config);

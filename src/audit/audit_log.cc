@@ -56,17 +56,11 @@ std::vector<store::Migration> Migrations() {
 
 std::string ComputeHash(const Record& r) {
   // A JSON array gives an unambiguous, stable encoding of the fields in a fixed order.
-  const nlohmann::json fields = {r.seq,
-                                 r.at,
-                                 r.user_id ? nlohmann::json(*r.user_id) : nlohmann::json(nullptr),
-                                 r.username,
-                                 r.agency,
-                                 r.action,
-                                 r.object_type,
-                                 r.object_id,
-                                 r.request_id,
-                                 r.detail,
-                                 r.prev_hash};
+  const nlohmann::json fields = {
+      r.seq,         r.at,        r.user_id ? nlohmann::json(*r.user_id) : nlohmann::json(nullptr),
+      r.username,    r.agency,    r.action,
+      r.object_type, r.object_id, r.request_id,
+      r.detail,      r.prev_hash};
   return core::Sha256Hex(fields.dump());
 }
 
@@ -116,8 +110,8 @@ VerifyReport Verify(store::Database& db) {
     };
     std::string prev = kGenesis;
     long long expected = 1;
-    soci::rowset<soci::row> rows = (conn.sql().prepare << "SELECT " << kColumns
-                                                       << " FROM audit_events ORDER BY seq");
+    soci::rowset<soci::row> rows =
+        (conn.sql().prepare << "SELECT " << kColumns << " FROM audit_events ORDER BY seq");
     for (const auto& row : rows) {
       const Record r = FromRow(row);
       ++report.events;

@@ -6,11 +6,10 @@
 // database (SQLite's write lock; a row lock on audit_head in PostgreSQL).
 #pragma once
 
+#include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
 #include <vector>
-
-#include <nlohmann/json.hpp>
 
 #include "core/clock.h"
 #include "store/database.h"
@@ -60,10 +59,10 @@ std::string ComputeHash(const Record& r);
 
 struct VerifyReport {
   bool ok = true;
-  long long events = 0;            // events checked
+  long long events = 0;  // events checked
   std::optional<long long> first_bad_seq;
-  std::string problem;             // empty when ok
-  std::string head_hash;           // hash of the last event (the value to anchor elsewhere)
+  std::string problem;    // empty when ok
+  std::string head_hash;  // hash of the last event (the value to anchor elsewhere)
 };
 
 // Recomputes the whole chain from the first event and compares it with audit_head.
@@ -72,12 +71,12 @@ VerifyReport Verify(store::Database& db);
 struct Filter {
   std::optional<std::string> username;
   std::optional<std::string> agency;
-  std::optional<std::string> action;       // exact, or a prefix ending in '*' ("user.*")
+  std::optional<std::string> action;  // exact, or a prefix ending in '*' ("user.*")
   std::optional<std::string> object_type;
   std::optional<std::string> object_id;
-  std::optional<std::string> from;         // inclusive, ISO-8601 UTC
-  std::optional<std::string> to;           // exclusive
-  std::optional<long long> before_seq;     // paging: events older than this
+  std::optional<std::string> from;      // inclusive, ISO-8601 UTC
+  std::optional<std::string> to;        // exclusive
+  std::optional<long long> before_seq;  // paging: events older than this
   int limit = 100;
 };
 

@@ -23,9 +23,10 @@ class AuditTest : public ::testing::TestWithParam<std::string> {
       auto r = db_->Write([&](store::Conn& c) -> core::Result<long long> {
         Actor actor{i % 2 == 0 ? std::optional<long long>(7) : std::nullopt,
                     i % 2 == 0 ? "aigerim" : "system", "kz-mlsp", "req-" + std::to_string(i)};
-        Event e{i % 3 == 0 ? "user.create" : "session.create", "user", std::to_string(i),
-                {{"n", i}}};
-        return Append(c, actor, e, *core::ParseUtc("2026-01-0" + std::to_string(1 + i % 9) + "T10:00:00Z"));
+        Event e{
+            i % 3 == 0 ? "user.create" : "session.create", "user", std::to_string(i), {{"n", i}}};
+        return Append(c, actor, e,
+                      *core::ParseUtc("2026-01-0" + std::to_string(1 + i % 9) + "T10:00:00Z"));
       });
       ASSERT_TRUE(r.has_value());
     }
@@ -131,9 +132,10 @@ TEST_P(AuditTest, InsertedRowIsCaught) {
 TEST_P(AuditTest, InsertedMiddleRowIsCaught) {
   AppendN(4);
   Exec("UPDATE audit_events SET seq = seq + 10 WHERE seq >= 3");
-  Exec("INSERT INTO audit_events (seq, at, username, agency, action, object_type, object_id,"
-       " request_id, detail, prev_hash, hash) SELECT 3, at, username, agency, action, object_type,"
-       " object_id, request_id, detail, hash, hash FROM audit_events WHERE seq = 2");
+  Exec(
+      "INSERT INTO audit_events (seq, at, username, agency, action, object_type, object_id,"
+      " request_id, detail, prev_hash, hash) SELECT 3, at, username, agency, action, object_type,"
+      " object_id, request_id, detail, hash, hash FROM audit_events WHERE seq = 2");
   Exec("UPDATE audit_events SET seq = seq - 9 WHERE seq >= 13");
   const auto report = Verify(*db_);
   EXPECT_FALSE(report.ok);

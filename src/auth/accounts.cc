@@ -43,14 +43,16 @@ User UserFromRow(const soci::row& r) {
 
 core::Error Denied(Decision d, const std::string& what) {
   if (d == Decision::kForbidden) {
-    return core::Error{ErrorCode::kPermissionDenied, "your roles do not allow you to " + what, "", {}};
+    return core::Error{
+        ErrorCode::kPermissionDenied, "your roles do not allow you to " + what, "", {}};
   }
   return core::Error{ErrorCode::kNotFound, "no such user", "", {}};
 }
 
 bool ValidDisplayName(const std::string& s) {
-  return s.size() <= 200 &&
-         std::none_of(s.begin(), s.end(), [](char c) { return static_cast<unsigned char>(c) < 0x20; });
+  return s.size() <= 200 && std::none_of(s.begin(), s.end(), [](char c) {
+           return static_cast<unsigned char>(c) < 0x20;
+         });
 }
 
 std::string SessionHash(const std::string& token) { return core::Sha256Hex(token); }
@@ -73,14 +75,16 @@ core::Status CheckUsername(const std::string& u) {
 }
 
 core::Result<std::vector<Role>> ParseRoles(const std::vector<std::string>& names) {
-  if (names.empty()) return Fail(ErrorCode::kUnprocessable, "a user needs at least one role", "invalid-role");
+  if (names.empty())
+    return Fail(ErrorCode::kUnprocessable, "a user needs at least one role", "invalid-role");
   std::set<Role> seen;
   for (const auto& n : names) {
     auto r = ParseRole(n);
     if (!r) {
-      return Fail(ErrorCode::kUnprocessable,
-                  "unknown role '" + n + "' (roles: admin, supervisor, officer, analyst, auditor, viewer)",
-                  "invalid-role");
+      return Fail(
+          ErrorCode::kUnprocessable,
+          "unknown role '" + n + "' (roles: admin, supervisor, officer, analyst, auditor, viewer)",
+          "invalid-role");
     }
     seen.insert(*r);
   }
@@ -97,7 +101,10 @@ std::string JoinRoles(const std::vector<Role>& roles) {
 }
 
 Accounts::Accounts(store::Database& db, core::AuthConfig config, const core::Clock& clock)
-    : db_(db), config_(std::move(config)), cost_(ParsePasswordCost(config_.password_cost)), clock_(clock) {}
+    : db_(db),
+      config_(std::move(config)),
+      cost_(ParsePasswordCost(config_.password_cost)),
+      clock_(clock) {}
 
 std::vector<store::Migration> Accounts::Migrations() {
   return {{200,
@@ -149,13 +156,15 @@ core::Result<User> Accounts::CreateUser(const Principal& who, const NewUser& nu,
   }
   const Decision d = Authorize(who, Action::kUserCreate, RecordRef{nu.agency, std::nullopt});
   if (d == Decision::kNotFound) {
-    return Fail(ErrorCode::kPermissionDenied, "admins may create accounts only in their own agency");
+    return Fail(ErrorCode::kPermissionDenied,
+                "admins may create accounts only in their own agency");
   }
   if (d != Decision::kAllow) return tl::unexpected(Denied(d, "create accounts"));
   auto roles = ParseRoles(nu.roles);
   if (!roles) return tl::unexpected(roles.error());
   if (!ValidDisplayName(nu.display_name)) {
-    return Fail(ErrorCode::kUnprocessable, "display name must be at most 200 characters without control characters");
+    return Fail(ErrorCode::kUnprocessable,
+                "display name must be at most 200 characters without control characters");
   }
   if (auto s = CheckPasswordRules(nu.password, nu.username); !s) return tl::unexpected(s.error());
   const std::string hash = HashPassword(nu.password, cost_);
@@ -165,7 +174,9 @@ core::Result<User> Accounts::CreateUser(const Principal& who, const NewUser& nu,
     int taken = 0;
     c.sql() << "SELECT COUNT(*) FROM users WHERE username = :u", soci::use(nu.username),
         soci::into(taken);
-    if (taken > 0) return Fail(ErrorCode::kConflict, "username '" + nu.username + "' is taken", "username-taken");
+    if (taken > 0)
+      return Fail(ErrorCode::kConflict, "username '" + nu.username + "' is taken",
+                  "username-taken");
     const std::string now = core::FormatUtc(clock_.Now());
     long long id = 0;
     c.sql() << "INSERT INTO users (username, display_name, agency, roles, password_hash, disabled,"
@@ -173,10 +184,10 @@ core::Result<User> Accounts::CreateUser(const Principal& who, const NewUser& nu,
                " RETURNING id",
         soci::use(nu.username), soci::use(display), soci::use(nu.agency), soci::use(role_text),
         soci::use(hash), soci::use(now), soci::use(now), soci::into(id);
-    audit::Append(c, who.ToActor(request_id),
-                  {"user.create", "user", std::to_string(id),
-                   {{"agency", nu.agency}, {"roles", role_text}}},
-                  clock_.Now());
+    audit::Append(
+        c, who.ToActor(request_id),
+        {"user.create", "user", std::to_string(id), {{"agency", nu.agency}, {"roles", role_text}}},
+        clock_.Now());
     return LoadUser(c, id);
   });
 }
@@ -189,7 +200,8 @@ core::Result<std::vector<User>> Accounts::ListUsers(const Principal& who) {
     std::string agency = who.agency;
     const std::string where = *scope == Scope::kAnyAgency ? "" : " WHERE agency = :a";
     soci::details::prepare_temp_type q =
-        (c.sql().prepare << "SELECT " << kUserColumns << " FROM users" << where << " ORDER BY username");
+        (c.sql().prepare << "SELECT " << kUserColumns << " FROM users" << where
+                         << " ORDER BY username");
     if (*scope != Scope::kAnyAgency) q, soci::use(agency, "a");
     soci::rowset<soci::row> rows(q);
     for (const auto& r : rows) out.push_back(UserFromRow(r));
@@ -227,7 +239,8 @@ core::Result<User> Accounts::UpdateUser(const Principal& who, long long id, cons
     roles = *r;
   }
   if (up.display_name && (up.display_name->empty() || !ValidDisplayName(*up.display_name))) {
-    return Fail(ErrorCode::kUnprocessable, "display name must be 1-200 characters without control characters");
+    return Fail(ErrorCode::kUnprocessable,
+                "display name must be 1-200 characters without control characters");
   }
   if (up.language && *up.language != "en" && *up.language != "kk" && *up.language != "ru") {
     return Fail(ErrorCode::kUnprocessable, "language must be en, kk or ru");
@@ -252,7 +265,8 @@ core::Result<User> Accounts::UpdateUser(const Principal& who, long long id, cons
     const std::string now = core::FormatUtc(clock_.Now());
     nlohmann::json changed = nlohmann::json::object();
     if (up.display_name) {
-      c.sql() << "UPDATE users SET display_name = :d WHERE id = :id", soci::use(*up.display_name), soci::use(id);
+      c.sql() << "UPDATE users SET display_name = :d WHERE id = :id", soci::use(*up.display_name),
+          soci::use(id);
       changed["display_name"] = true;
     }
     if (roles) {
@@ -261,7 +275,8 @@ core::Result<User> Accounts::UpdateUser(const Principal& who, long long id, cons
       changed["roles"] = text;
     }
     if (up.language) {
-      c.sql() << "UPDATE users SET language = :l WHERE id = :id", soci::use(*up.language), soci::use(id);
+      c.sql() << "UPDATE users SET language = :l WHERE id = :id", soci::use(*up.language),
+          soci::use(id);
       changed["language"] = *up.language;
     }
     if (up.disabled) {
@@ -292,8 +307,8 @@ core::Status Accounts::SetPassword(const Principal& who, long long id, const std
   const std::string hash = HashPassword(password, cost_);
   return db_.Write([&](store::Conn& c) -> core::Status {
     const std::string now = core::FormatUtc(clock_.Now());
-    c.sql() << "UPDATE users SET password_hash = :h, updated_at = :t WHERE id = :id", soci::use(hash),
-        soci::use(now), soci::use(id);
+    c.sql() << "UPDATE users SET password_hash = :h, updated_at = :t WHERE id = :id",
+        soci::use(hash), soci::use(now), soci::use(id);
     c.sql() << "UPDATE sessions SET revoked_at = :t WHERE user_id = :id AND revoked_at IS NULL",
         soci::use(now), soci::use(id);
     audit::Append(c, who.ToActor(request_id), {"user.set_password", "user", std::to_string(id), {}},
@@ -317,8 +332,8 @@ core::Status Accounts::ChangeOwnPassword(const Principal& who, const std::string
   const std::string hash = HashPassword(replacement, cost_);
   return db_.Write([&](store::Conn& c) -> core::Status {
     const std::string now = core::FormatUtc(clock_.Now());
-    c.sql() << "UPDATE users SET password_hash = :h, updated_at = :t WHERE id = :id", soci::use(hash),
-        soci::use(now), soci::use(who.user_id);
+    c.sql() << "UPDATE users SET password_hash = :h, updated_at = :t WHERE id = :id",
+        soci::use(hash), soci::use(now), soci::use(who.user_id);
     // Other sessions end; the one in use stays.
     c.sql() << "UPDATE sessions SET revoked_at = :t WHERE user_id = :id AND id <> :sid"
                " AND revoked_at IS NULL",
@@ -394,8 +409,12 @@ core::Result<LoginResult> Accounts::Login(const std::string& username, const std
       // The attempted name is not recorded when no such account exists: it may be anything.
       // Filed under the account's agency, so that its auditors see attacks on it.
       audit::Append(c, audit::Actor{std::nullopt, "anonymous", agency, request_id},
-                    {"session.login_failed", "user", id == 0 ? "" : std::to_string(id),
-                     {{"reason", id == 0 ? "unknown-user" : disabled ? "disabled" : "wrong-password"}}},
+                    {"session.login_failed",
+                     "user",
+                     id == 0 ? "" : std::to_string(id),
+                     {{"reason", id == 0    ? "unknown-user"
+                                 : disabled ? "disabled"
+                                            : "wrong-password"}}},
                     now);
       return {};
     });
@@ -411,8 +430,9 @@ core::Result<LoginResult> Accounts::Login(const std::string& username, const std
     const std::string now_text = core::FormatUtc(now);
     const std::string token_hash = SessionHash(result.session_token);
     long long sid = 0;
-    c.sql() << "INSERT INTO sessions (token_hash, user_id, kind, csrf_token, created_at, expires_at,"
-               " last_seen_at) VALUES (:h, :u, 'browser', :c, :t, :e, :t2) RETURNING id",
+    c.sql()
+        << "INSERT INTO sessions (token_hash, user_id, kind, csrf_token, created_at, expires_at,"
+           " last_seen_at) VALUES (:h, :u, 'browser', :c, :t, :e, :t2) RETURNING id",
         soci::use(token_hash), soci::use(id), soci::use(result.csrf_token), soci::use(now_text),
         soci::use(result.expires_at), soci::use(now_text), soci::into(sid);
     audit::Append(c, audit::Actor{id, username, agency, request_id},
@@ -461,7 +481,8 @@ std::optional<Principal> Accounts::Authenticate(const std::string& token, bool b
   const auto expires = core::ParseUtc(expires_at);
   const auto seen = core::ParseUtc(last_seen);
   if (!expires || !seen || *expires <= now) return std::nullopt;
-  if (browser && *seen + std::chrono::minutes(config_.session_idle_minutes) <= now) return std::nullopt;
+  if (browser && *seen + std::chrono::minutes(config_.session_idle_minutes) <= now)
+    return std::nullopt;
   // Bookkeeping, not an audited change: at most one write a minute per session.
   if (now - *seen > std::chrono::minutes(1)) {
     const std::string now_text = core::FormatUtc(now);
@@ -482,7 +503,8 @@ core::Result<NewToken> Accounts::CreateToken(const Principal& who, std::optional
                                              const std::string& request_id) {
   const long long target = user_id.value_or(who.user_id);
   if (target == 0) return Fail(ErrorCode::kUnprocessable, "say which user the token is for");
-  if (name.size() > 100) return Fail(ErrorCode::kUnprocessable, "token name must be at most 100 bytes");
+  if (name.size() > 100)
+    return Fail(ErrorCode::kUnprocessable, "token name must be at most 100 bytes");
   const int valid_days = days.value_or(config_.token_days);
   if (valid_days < 1 || valid_days > 3650) {
     return Fail(ErrorCode::kUnprocessable, "a token lasts 1 to 3650 days");
@@ -508,7 +530,8 @@ core::Result<NewToken> Accounts::CreateToken(const Principal& who, std::optional
         soci::use(token_hash), soci::use(target), soci::use(name), soci::use(out.info.created_at),
         soci::use(out.info.expires_at), soci::use(out.info.created_at), soci::into(out.info.id);
     audit::Append(c, who.ToActor(request_id),
-                  {"token.create", "token", std::to_string(out.info.id), {{"user_id", target}}}, now);
+                  {"token.create", "token", std::to_string(out.info.id), {{"user_id", target}}},
+                  now);
     return out;
   });
 }
@@ -524,9 +547,10 @@ core::Result<std::vector<TokenInfo>> Accounts::ListTokens(const Principal& who,
     const std::string now = core::FormatUtc(clock_.Now());
     std::vector<TokenInfo> out;
     soci::rowset<soci::row> rows =
-        (c.sql().prepare << "SELECT id, user_id, name, created_at, expires_at, last_seen_at FROM sessions"
-                            " WHERE user_id = :u AND kind = 'bearer' AND revoked_at IS NULL"
-                            " AND expires_at > :t ORDER BY id",
+        (c.sql().prepare
+             << "SELECT id, user_id, name, created_at, expires_at, last_seen_at FROM sessions"
+                " WHERE user_id = :u AND kind = 'bearer' AND revoked_at IS NULL"
+                " AND expires_at > :t ORDER BY id",
          soci::use(target), soci::use(now));
     for (const auto& r : rows) {
       out.push_back({store::GetInt(r, 0), store::GetInt(r, 1), store::GetText(r, 2),
@@ -540,7 +564,8 @@ core::Status Accounts::RevokeToken(const Principal& who, long long token_id,
                                    const std::string& request_id) {
   return db_.Write([&](store::Conn& c) -> core::Status {
     long long owner = 0;
-    c.sql() << "SELECT user_id FROM sessions WHERE id = :id AND kind = 'bearer' AND revoked_at IS NULL",
+    c.sql()
+        << "SELECT user_id FROM sessions WHERE id = :id AND kind = 'bearer' AND revoked_at IS NULL",
         soci::use(token_id), soci::into(owner);
     if (owner == 0) return Fail(ErrorCode::kNotFound, "no such token");
     auto u = LoadUser(c, owner);
@@ -549,9 +574,10 @@ core::Status Accounts::RevokeToken(const Principal& who, long long token_id,
     if (d == Decision::kNotFound) return Fail(ErrorCode::kNotFound, "no such token");
     if (d != Decision::kAllow) return tl::unexpected(Denied(d, "revoke tokens"));
     const std::string now = core::FormatUtc(clock_.Now());
-    c.sql() << "UPDATE sessions SET revoked_at = :t WHERE id = :id", soci::use(now), soci::use(token_id);
-    audit::Append(c, who.ToActor(request_id), {"token.revoke", "token", std::to_string(token_id), {}},
-                  clock_.Now());
+    c.sql() << "UPDATE sessions SET revoked_at = :t WHERE id = :id", soci::use(now),
+        soci::use(token_id);
+    audit::Append(c, who.ToActor(request_id),
+                  {"token.revoke", "token", std::to_string(token_id), {}}, clock_.Now());
     return {};
   });
 }

@@ -97,8 +97,7 @@ class Accounts {
   // user, a wrong password and a disabled account), kTooManyRequests "login-throttled" with
   // retry_after.
   core::Result<LoginResult> Login(const std::string& username, const std::string& password,
-                                  const std::string& remote_address,
-                                  const std::string& request_id);
+                                  const std::string& remote_address, const std::string& request_id);
   core::Status Logout(const Principal& who, const std::string& request_id);
   // The principal holding `token`, if it names a live session of that kind and an enabled user.
   std::optional<Principal> Authenticate(const std::string& token, bool browser);
@@ -109,8 +108,7 @@ class Accounts {
                                      const std::string& request_id);
   core::Result<std::vector<TokenInfo>> ListTokens(const Principal& who,
                                                   std::optional<long long> user_id);
-  core::Status RevokeToken(const Principal& who, long long token_id,
-                           const std::string& request_id);
+  core::Status RevokeToken(const Principal& who, long long token_id, const std::string& request_id);
 
  private:
   core::Result<User> LoadUser(store::Conn& c, long long id);

@@ -25,10 +25,10 @@ class AccountsTest : public ::testing::TestWithParam<std::string> {
     db_ = tdb_->Open();
     ASSERT_TRUE(db_->Migrate(audit::Migrations()).has_value());
     ASSERT_TRUE(db_->Migrate([] {
-                      auto m = audit::Migrations();
-                      for (auto& x : Accounts::Migrations()) m.push_back(x);
-                      return m;
-                    }())
+                     auto m = audit::Migrations();
+                     for (auto& x : Accounts::Migrations()) m.push_back(x);
+                     return m;
+                   }())
                     .has_value());
     core::AuthConfig config;
     config.password_cost = "min";
@@ -65,7 +65,8 @@ class AccountsTest : public ::testing::TestWithParam<std::string> {
 TEST_P(AccountsTest, CreateValidatesAndRefusesDuplicates) {
   EXPECT_EQ(officer_.agency, "kz-mlsp");
   EXPECT_EQ(officer_.display_name, "mlsp.officer");
-  auto dup = accounts_->CreateUser(SystemPrincipal(), {"mlsp.officer", "", "kz-mlsp", {"viewer"}, kPassword}, "r");
+  auto dup = accounts_->CreateUser(SystemPrincipal(),
+                                   {"mlsp.officer", "", "kz-mlsp", {"viewer"}, kPassword}, "r");
   ASSERT_FALSE(dup.has_value());
   EXPECT_EQ(dup.error().code, core::ErrorCode::kConflict);
   struct Bad {
@@ -91,9 +92,11 @@ TEST_P(AccountsTest, CreateValidatesAndRefusesDuplicates) {
 
 TEST_P(AccountsTest, AdminsManageOnlyTheirOwnAgency) {
   const Principal admin = SignIn("mlsp.admin");
-  auto ok = accounts_->CreateUser(admin, {"mlsp.analyst", "Analyst", "kz-mlsp", {"analyst"}, kPassword}, "r");
+  auto ok = accounts_->CreateUser(
+      admin, {"mlsp.analyst", "Analyst", "kz-mlsp", {"analyst"}, kPassword}, "r");
   ASSERT_TRUE(ok.has_value());
-  auto other = accounts_->CreateUser(admin, {"fwa.analyst", "", "uk-fwa", {"analyst"}, kPassword}, "r");
+  auto other =
+      accounts_->CreateUser(admin, {"fwa.analyst", "", "uk-fwa", {"analyst"}, kPassword}, "r");
   ASSERT_FALSE(other.has_value());
   EXPECT_EQ(other.error().code, core::ErrorCode::kPermissionDenied);
   // Another agency's account is invisible (404), not forbidden.
@@ -106,7 +109,8 @@ TEST_P(AccountsTest, AdminsManageOnlyTheirOwnAgency) {
   EXPECT_EQ(list->size(), 3u);
   // Officers cannot administer at all.
   const Principal officer = SignIn("mlsp.officer");
-  auto denied = accounts_->CreateUser(officer, {"someone", "", "kz-mlsp", {"viewer"}, kPassword}, "r");
+  auto denied =
+      accounts_->CreateUser(officer, {"someone", "", "kz-mlsp", {"viewer"}, kPassword}, "r");
   ASSERT_FALSE(denied.has_value());
   EXPECT_EQ(denied.error().code, core::ErrorCode::kPermissionDenied);
   EXPECT_EQ(accounts_->ListUsers(officer).error().code, core::ErrorCode::kPermissionDenied);
@@ -137,7 +141,8 @@ TEST_P(AccountsTest, LoginCreatesABrowserSession) {
 TEST_P(AccountsTest, WrongPasswordUnknownUserAndDisabledLookAlike) {
   auto wrong = accounts_->Login("mlsp.officer", "not the password", "10.0.0.1", "r");
   auto unknown = accounts_->Login("nobody.here", kPassword, "10.0.0.2", "r");
-  ASSERT_TRUE(accounts_->UpdateUser(SystemPrincipal(), officer_.id, {.disabled = true}, "r").has_value());
+  ASSERT_TRUE(
+      accounts_->UpdateUser(SystemPrincipal(), officer_.id, {.disabled = true}, "r").has_value());
   auto disabled = accounts_->Login("mlsp.officer", kPassword, "10.0.0.3", "r");
   for (const auto* r : {&wrong, &unknown, &disabled}) {
     ASSERT_FALSE(r->has_value());
@@ -149,8 +154,11 @@ TEST_P(AccountsTest, WrongPasswordUnknownUserAndDisabledLookAlike) {
 
 TEST_P(AccountsTest, FailedLoginsThrottlePerAccount) {
   for (int i = 0; i < 3; ++i) {
-    EXPECT_EQ(accounts_->Login("mlsp.officer", "wrong password!", "10.0.0." + std::to_string(i), "r")
-                  .error().code, core::ErrorCode::kUnauthenticated);
+    EXPECT_EQ(
+        accounts_->Login("mlsp.officer", "wrong password!", "10.0.0." + std::to_string(i), "r")
+            .error()
+            .code,
+        core::ErrorCode::kUnauthenticated);
   }
   // Even the right password is refused while the account is throttled, from any address.
   auto r = accounts_->Login("mlsp.officer", kPassword, "10.9.9.9", "r");
@@ -225,7 +233,8 @@ TEST_P(AccountsTest, DisablingAndPasswordResetEndSessions) {
   const Principal admin = SignIn("mlsp.admin");
   auto officer = accounts_->Login("mlsp.officer", kPassword, "10.0.0.1", "r");
   ASSERT_TRUE(officer.has_value());
-  ASSERT_TRUE(accounts_->SetPassword(admin, officer_.id, "another long passphrase", "r").has_value());
+  ASSERT_TRUE(
+      accounts_->SetPassword(admin, officer_.id, "another long passphrase", "r").has_value());
   EXPECT_FALSE(accounts_->Authenticate(officer->session_token, true).has_value());
   EXPECT_FALSE(accounts_->Login("mlsp.officer", kPassword, "10.0.0.1", "r").has_value());
   auto relogin = accounts_->Login("mlsp.officer", "another long passphrase", "10.0.0.1", "r");
@@ -235,9 +244,11 @@ TEST_P(AccountsTest, DisablingAndPasswordResetEndSessions) {
   // An admin cannot lock themselves out.
   EXPECT_EQ(accounts_->UpdateUser(admin, admin_.id, {.disabled = true}, "r").error().code,
             core::ErrorCode::kUnprocessable);
-  EXPECT_EQ(accounts_->UpdateUser(admin, admin_.id, {.roles = std::vector<std::string>{"viewer"}}, "r")
-                .error().code,
-            core::ErrorCode::kUnprocessable);
+  EXPECT_EQ(
+      accounts_->UpdateUser(admin, admin_.id, {.roles = std::vector<std::string>{"viewer"}}, "r")
+          .error()
+          .code,
+      core::ErrorCode::kUnprocessable);
 }
 
 TEST_P(AccountsTest, UsersChangeTheirOwnLanguageAndPassword) {
@@ -247,17 +258,22 @@ TEST_P(AccountsTest, UsersChangeTheirOwnLanguageAndPassword) {
   EXPECT_EQ(u->language, "kk");
   EXPECT_EQ(accounts_->UpdateUser(officer, officer_.id, {.display_name = "Me"}, "r").error().code,
             core::ErrorCode::kPermissionDenied);
-  EXPECT_EQ(accounts_->ChangeOwnPassword(officer, "wrong", "brand new passphrase", "r").error().type,
-            "wrong-password");
-  ASSERT_TRUE(accounts_->ChangeOwnPassword(officer, kPassword, "brand new passphrase", "r").has_value());
-  EXPECT_TRUE(accounts_->Login("mlsp.officer", "brand new passphrase", "10.0.0.1", "r").has_value());
+  EXPECT_EQ(
+      accounts_->ChangeOwnPassword(officer, "wrong", "brand new passphrase", "r").error().type,
+      "wrong-password");
+  ASSERT_TRUE(
+      accounts_->ChangeOwnPassword(officer, kPassword, "brand new passphrase", "r").has_value());
+  EXPECT_TRUE(
+      accounts_->Login("mlsp.officer", "brand new passphrase", "10.0.0.1", "r").has_value());
 }
 
 TEST_P(AccountsTest, EveryChangeIsAuditedAndTheChainHolds) {
   const Principal admin = SignIn("mlsp.admin");
   (void)accounts_->Login("mlsp.admin", "wrong password!", "10.0.0.1", "r");
-  ASSERT_TRUE(accounts_->UpdateUser(admin, officer_.id, {.roles = std::vector<std::string>{"supervisor"}}, "r9")
-                  .has_value());
+  ASSERT_TRUE(
+      accounts_
+          ->UpdateUser(admin, officer_.id, {.roles = std::vector<std::string>{"supervisor"}}, "r9")
+          .has_value());
   const auto report = audit::Verify(*db_);
   EXPECT_TRUE(report.ok) << report.problem;
   db_->Read([&](store::Conn& c) {

@@ -28,8 +28,8 @@ void Limits(PasswordCost cost, unsigned long long* ops, size_t* mem) {
 }
 
 size_t Utf8Length(std::string_view s) {
-  return static_cast<size_t>(
-      std::count_if(s.begin(), s.end(), [](char c) { return (static_cast<unsigned char>(c) & 0xC0) != 0x80; }));
+  return static_cast<size_t>(std::count_if(
+      s.begin(), s.end(), [](char c) { return (static_cast<unsigned char>(c) & 0xC0) != 0x80; }));
 }
 
 std::string Lower(std::string_view s) {
@@ -54,7 +54,8 @@ std::string HashPassword(std::string_view password, PasswordCost cost) {
   char out[crypto_pwhash_STRBYTES];
   if (crypto_pwhash_str_alg(out, password.data(), password.size(), ops, mem,
                             crypto_pwhash_ALG_ARGON2ID13) != 0) {
-    throw core::Failure(core::Error{core::ErrorCode::kInternal, "out of memory hashing a password", "", {}});
+    throw core::Failure(
+        core::Error{core::ErrorCode::kInternal, "out of memory hashing a password", "", {}});
   }
   return out;
 }
@@ -86,8 +87,8 @@ core::Status CheckPasswordRules(std::string_view password, std::string_view user
                       "weak-password");
   }
   if (std::all_of(password.begin(), password.end(), [&](char c) { return c == password[0]; })) {
-    return core::Fail(core::ErrorCode::kUnprocessable, "password must not be one repeated character",
-                      "weak-password");
+    return core::Fail(core::ErrorCode::kUnprocessable,
+                      "password must not be one repeated character", "weak-password");
   }
   return {};
 }

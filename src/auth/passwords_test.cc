@@ -24,10 +24,10 @@ TEST(PasswordsTest, Rules) {
       {"short", "u", false},
       {"elevenchars", "u", false},
       {"twelve chars", "u", true},
-      {"Қазақстан2025", "u", true},             // 13 characters, more bytes
-      {"ҚазақстанҚаз", "u", true},              // 12 Cyrillic characters
-      {"ҚазақстанҚа", "u", false},              // 11
-      {"my-aigerim-password", "aigerim", false}, // contains the username
+      {"Қазақстан2025", "u", true},               // 13 characters, more bytes
+      {"ҚазақстанҚаз", "u", true},                // 12 Cyrillic characters
+      {"ҚазақстанҚа", "u", false},                // 11
+      {"my-aigerim-password", "aigerim", false},  // contains the username
       {"MY-AIGERIM-PASSWORD", "aigerim", false},
       {"aaaaaaaaaaaaaaaa", "u", false},
   };

@@ -4,18 +4,30 @@ namespace kenes::auth {
 
 std::string_view ActionName(Action action) {
   switch (action) {
-    case Action::kMeRead: return "me.read";
-    case Action::kAgencyList: return "agency.list";
-    case Action::kUserList: return "user.list";
-    case Action::kUserRead: return "user.read";
-    case Action::kUserCreate: return "user.create";
-    case Action::kUserUpdate: return "user.update";
-    case Action::kUserSetPassword: return "user.set_password";
-    case Action::kTokenCreate: return "token.create";
-    case Action::kTokenList: return "token.list";
-    case Action::kTokenRevoke: return "token.revoke";
-    case Action::kAuditRead: return "audit.read";
-    case Action::kAuditVerify: return "audit.verify";
+    case Action::kMeRead:
+      return "me.read";
+    case Action::kAgencyList:
+      return "agency.list";
+    case Action::kUserList:
+      return "user.list";
+    case Action::kUserRead:
+      return "user.read";
+    case Action::kUserCreate:
+      return "user.create";
+    case Action::kUserUpdate:
+      return "user.update";
+    case Action::kUserSetPassword:
+      return "user.set_password";
+    case Action::kTokenCreate:
+      return "token.create";
+    case Action::kTokenList:
+      return "token.list";
+    case Action::kTokenRevoke:
+      return "token.revoke";
+    case Action::kAuditRead:
+      return "audit.read";
+    case Action::kAuditVerify:
+      return "audit.verify";
   }
   return "unknown";
 }
@@ -58,9 +70,12 @@ namespace {
 
 bool Covers(Scope scope, const Principal& who, const RecordRef& record) {
   switch (scope) {
-    case Scope::kAnyAgency: return true;
-    case Scope::kOwnAgency: return record.agency == who.agency;
-    case Scope::kSelf: return record.owner_user_id && *record.owner_user_id == who.user_id;
+    case Scope::kAnyAgency:
+      return true;
+    case Scope::kOwnAgency:
+      return record.agency == who.agency;
+    case Scope::kSelf:
+      return record.owner_user_id && *record.owner_user_id == who.user_id;
   }
   return false;
 }
@@ -91,6 +106,8 @@ Decision Authorize(const Principal& who, Action action, const RecordRef& record)
   return any ? Decision::kNotFound : Decision::kForbidden;
 }
 
-bool MayPerform(const Principal& who, Action action) { return WidestScope(who, action).has_value(); }
+bool MayPerform(const Principal& who, Action action) {
+  return WidestScope(who, action).has_value();
+}
 
 }  // namespace kenes::auth

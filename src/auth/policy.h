@@ -13,33 +13,32 @@
 namespace kenes::auth {
 
 enum class Action {
-  kMeRead,          // own account and session
-  kAgencyList,      // the agency directory
+  kMeRead,      // own account and session
+  kAgencyList,  // the agency directory
   kUserList,
   kUserRead,
   kUserCreate,
-  kUserUpdate,      // roles, display name, disabled
+  kUserUpdate,  // roles, display name, disabled
   kUserSetPassword,
-  kTokenCreate,     // bearer tokens for oneself
+  kTokenCreate,  // bearer tokens for oneself
   kTokenList,
   kTokenRevoke,
-  kAuditRead,       // the audit event list
-  kAuditVerify,     // chain integrity status (no event content)
+  kAuditRead,    // the audit event list
+  kAuditVerify,  // chain integrity status (no event content)
 };
 
 inline constexpr Action kAllActions[] = {
-    Action::kMeRead,      Action::kAgencyList,      Action::kUserList,    Action::kUserRead,
-    Action::kUserCreate,  Action::kUserUpdate,      Action::kUserSetPassword,
-    Action::kTokenCreate, Action::kTokenList,       Action::kTokenRevoke, Action::kAuditRead,
-    Action::kAuditVerify};
+    Action::kMeRead,     Action::kAgencyList,  Action::kUserList,        Action::kUserRead,
+    Action::kUserCreate, Action::kUserUpdate,  Action::kUserSetPassword, Action::kTokenCreate,
+    Action::kTokenList,  Action::kTokenRevoke, Action::kAuditRead,       Action::kAuditVerify};
 
 std::string_view ActionName(Action action);
 
 // How far a grant reaches.
 enum class Scope {
-  kSelf,        // records owned by the user
-  kOwnAgency,   // records of the user's agency
-  kAnyAgency,   // every agency's records
+  kSelf,       // records owned by the user
+  kOwnAgency,  // records of the user's agency
+  kAnyAgency,  // every agency's records
 };
 
 struct Grant {

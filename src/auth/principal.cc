@@ -16,7 +16,9 @@ const std::vector<Agency>& Agencies() {
        "злоупотреблений в сфере труда, GLAA)",
        "Әділ еңбек агенттігі (бұрынғы Гэнгмастерлер және еңбекті теріс пайдалану жөніндегі "
        "басқарма, GLAA)",
-       "GB", "Gangmasters and Labour Abuse Authority (GLAA), part of the Fair Work Agency since 7 April 2026"},
+       "GB",
+       "Gangmasters and Labour Abuse Authority (GLAA), part of the Fair Work Agency since 7 April "
+       "2026"},
       {"kz-mfa", "MFA", "Ministry of Foreign Affairs of the Republic of Kazakhstan",
        "Министерство иностранных дел Республики Казахстан",
        "Қазақстан Республикасының Сыртқы істер министрлігі", "KZ", ""},
@@ -36,12 +38,18 @@ std::optional<Agency> FindAgency(std::string_view code) {
 
 std::string_view RoleName(Role role) {
   switch (role) {
-    case Role::kAdmin: return "admin";
-    case Role::kSupervisor: return "supervisor";
-    case Role::kOfficer: return "officer";
-    case Role::kAnalyst: return "analyst";
-    case Role::kAuditor: return "auditor";
-    case Role::kViewer: return "viewer";
+    case Role::kAdmin:
+      return "admin";
+    case Role::kSupervisor:
+      return "supervisor";
+    case Role::kOfficer:
+      return "officer";
+    case Role::kAnalyst:
+      return "analyst";
+    case Role::kAuditor:
+      return "auditor";
+    case Role::kViewer:
+      return "viewer";
   }
   return "viewer";
 }

@@ -16,7 +16,7 @@ struct Agency {
   std::string_view name_en;
   std::string_view name_ru;
   std::string_view name_kk;
-  std::string_view country;     // "KZ" or "GB"
+  std::string_view country;         // "KZ" or "GB"
   std::string_view former_name_en;  // empty unless renamed
 };
 

@@ -1,10 +1,10 @@
 #include "core/config.h"
 
+#include <toml++/toml.h>
+
 #include <cstdlib>
 #include <fstream>
 #include <sstream>
-
-#include <toml++/toml.h>
 
 namespace kenes::core {
 namespace {
@@ -23,8 +23,7 @@ std::string ParseIntInRange(const std::string& text, int lo, int hi, int* out) {
   const long v = std::strtol(text.c_str(), &end, 10);
   if (text.empty() || *end != '\0' || errno != 0) return "'" + text + "' is not an integer";
   if (v < lo || v > hi) {
-    return "must be between " + std::to_string(lo) + " and " + std::to_string(hi) + ", got " +
-           text;
+    return "must be between " + std::to_string(lo) + " and " + std::to_string(hi) + ", got " + text;
   }
   *out = static_cast<int>(v);
   return {};
@@ -103,14 +102,15 @@ std::string CheckListen(const std::string& v) {
 
 const std::vector<Key>& Keys() {
   static const std::vector<Key> keys = {
-      StringKey("database", "url", [](Config& c) -> std::string& { return c.database.url; },
-                CheckDatabaseUrl),
+      StringKey(
+          "database", "url", [](Config& c) -> std::string& { return c.database.url; },
+          CheckDatabaseUrl),
       IntKey("database", "pool_size", 1, 256,
              [](Config& c) -> int& { return c.database.pool_size; }),
-      StringKey("server", "listen", [](Config& c) -> std::string& { return c.server.listen; },
-                CheckListen),
-      IntKey("server", "threads", 1, 256,
-             [](Config& c) -> int& { return c.server.threads; }),
+      StringKey(
+          "server", "listen", [](Config& c) -> std::string& { return c.server.listen; },
+          CheckListen),
+      IntKey("server", "threads", 1, 256, [](Config& c) -> int& { return c.server.threads; }),
       IntKey("server", "max_connections", 1, 1000000,
              [](Config& c) -> int& { return c.server.max_connections; }),
       IntKey("server", "max_header_bytes", 1024, 1 << 20,
@@ -133,23 +133,23 @@ const std::vector<Key>& Keys() {
              [](Config& c) -> int& { return c.auth.session_hours; }),
       IntKey("auth", "session_idle_minutes", 1, 24 * 60,
              [](Config& c) -> int& { return c.auth.session_idle_minutes; }),
-      IntKey("auth", "token_days", 1, 3650,
-             [](Config& c) -> int& { return c.auth.token_days; }),
-      StringKey("auth", "password_cost",
-                [](Config& c) -> std::string& { return c.auth.password_cost; },
-                [](const std::string& v) {
-                  return CheckOneOf(v, {"interactive", "moderate", "min"});
-                }),
+      IntKey("auth", "token_days", 1, 3650, [](Config& c) -> int& { return c.auth.token_days; }),
+      StringKey(
+          "auth", "password_cost", [](Config& c) -> std::string& { return c.auth.password_cost; },
+          [](const std::string& v) {
+            return CheckOneOf(v, {"interactive", "moderate", "min"});
+          }),
       IntKey("auth", "max_failures_per_account", 1, 1000,
              [](Config& c) -> int& { return c.auth.max_failures_per_account; }),
       IntKey("auth", "max_failures_per_address", 1, 100000,
              [](Config& c) -> int& { return c.auth.max_failures_per_address; }),
       IntKey("auth", "failure_window_minutes", 1, 24 * 60,
              [](Config& c) -> int& { return c.auth.failure_window_minutes; }),
-      StringKey("log", "level", [](Config& c) -> std::string& { return c.log_level; },
-                [](const std::string& v) {
-                  return CheckOneOf(v, {"trace", "debug", "info", "warn", "error", "off"});
-                }),
+      StringKey(
+          "log", "level", [](Config& c) -> std::string& { return c.log_level; },
+          [](const std::string& v) {
+            return CheckOneOf(v, {"trace", "debug", "info", "warn", "error", "off"});
+          }),
   };
   return keys;
 }
@@ -197,8 +197,8 @@ Result<Config> LoadConfig(const std::string& toml_path, const EnvLookup& env) {
       }
       for (const auto& [key_name, value] : *section) {
         const std::string kname(key_name.str());
-        const std::string where =
-            toml_path + ":" + std::to_string(value.source().begin.line) + ": " + sname + "." + kname;
+        const std::string where = toml_path + ":" + std::to_string(value.source().begin.line) +
+                                  ": " + sname + "." + kname;
         const Key* found = nullptr;
         for (const Key& k : Keys()) {
           if (sname == k.section && kname == k.name) found = &k;

@@ -18,9 +18,10 @@ EnvLookup Env(std::map<std::string, std::string> vars) {
 }
 
 std::string WriteFile(const std::string& text) {
-  const auto path = std::filesystem::temp_directory_path() /
-                    ("kenes_config_test_" + std::to_string(::testing::UnitTest::GetInstance()->random_seed()) +
-                     "_" + ::testing::UnitTest::GetInstance()->current_test_info()->name() + ".toml");
+  const auto path =
+      std::filesystem::temp_directory_path() /
+      ("kenes_config_test_" + std::to_string(::testing::UnitTest::GetInstance()->random_seed()) +
+       "_" + ::testing::UnitTest::GetInstance()->current_test_info()->name() + ".toml");
   std::ofstream(path) << text;
   return path.string();
 }
@@ -34,9 +35,10 @@ TEST(ConfigTest, DefaultsWithoutFileOrEnvironment) {
 }
 
 TEST(ConfigTest, FileThenEnvironmentOverride) {
-  const auto path = WriteFile("[server]\nthreads = 4\nlisten = \"127.0.0.1:9000\"\n[auth]\npassword_cost = \"min\"\n");
-  auto c = LoadConfig(path, Env({{"KENES_SERVER_THREADS", "3"},
-                                 {"KENES_DATABASE_URL", "postgresql://u@h/db"}}));
+  const auto path = WriteFile(
+      "[server]\nthreads = 4\nlisten = \"127.0.0.1:9000\"\n[auth]\npassword_cost = \"min\"\n");
+  auto c = LoadConfig(
+      path, Env({{"KENES_SERVER_THREADS", "3"}, {"KENES_DATABASE_URL", "postgresql://u@h/db"}}));
   ASSERT_TRUE(c.has_value()) << c.error().message;
   EXPECT_EQ(c->server.threads, 3);
   EXPECT_EQ(c->server.listen, "127.0.0.1:9000");
@@ -45,15 +47,17 @@ TEST(ConfigTest, FileThenEnvironmentOverride) {
 }
 
 TEST(ConfigTest, ReportsEveryProblemWithItsSource) {
-  const auto path = WriteFile("[server]\nthreads = \"many\"\nbogus = 1\n[auth]\npassword_cost = \"cheap\"\n");
-  auto c = LoadConfig(path, Env({{"KENES_SERVER_MAX_BODY_BYTES", "12x"},
-                                 {"KENES_DATABASE_URL", "mysql://x"}}));
+  const auto path =
+      WriteFile("[server]\nthreads = \"many\"\nbogus = 1\n[auth]\npassword_cost = \"cheap\"\n");
+  auto c = LoadConfig(
+      path, Env({{"KENES_SERVER_MAX_BODY_BYTES", "12x"}, {"KENES_DATABASE_URL", "mysql://x"}}));
   ASSERT_FALSE(c.has_value());
   const std::string& m = c.error().message;
   EXPECT_NE(m.find(path + ":2: server.threads: must be an integer"), std::string::npos) << m;
   EXPECT_NE(m.find(path + ":3: server.bogus: unknown key"), std::string::npos) << m;
   EXPECT_NE(m.find("auth.password_cost: must be one of interactive, moderate, min"),
-            std::string::npos) << m;
+            std::string::npos)
+      << m;
   EXPECT_NE(m.find("KENES_SERVER_MAX_BODY_BYTES: '12x' is not an integer"), std::string::npos) << m;
   EXPECT_NE(m.find("KENES_DATABASE_URL: must start with"), std::string::npos) << m;
 }
@@ -69,6 +73,17 @@ TEST(ConfigTest, RangeChecked) {
   auto c = LoadConfig("", Env({{"KENES_SERVER_THREADS", "0"}}));
   ASSERT_FALSE(c.has_value());
   EXPECT_NE(c.error().message.find("must be between 1 and 256"), std::string::npos);
+}
+
+TEST(ConfigTest, TheExampleFileLoadsAndStatesTheDefaults) {
+  auto c = LoadConfig(std::string(KENES_SOURCE_DIR) + "/config/kenes.example.toml", Env({}));
+  ASSERT_TRUE(c.has_value()) << c.error().message;
+  const Config defaults;
+  EXPECT_EQ(c->database.url, defaults.database.url);
+  EXPECT_EQ(c->server.max_body_bytes, defaults.server.max_body_bytes);
+  EXPECT_EQ(c->server.access_log, defaults.server.access_log);
+  EXPECT_EQ(c->auth.password_cost, defaults.auth.password_cost);
+  EXPECT_EQ(c->auth.failure_window_minutes, defaults.auth.failure_window_minutes);
 }
 
 TEST(ConfigTest, MissingFileIsAnError) {

@@ -7,24 +7,23 @@
 #include <stdexcept>
 #include <string>
 #include <string_view>
-#include <utility>
-
 #include <tl/expected.hpp>
+#include <utility>
 
 namespace kenes::core {
 
 // What went wrong, in terms a caller can act on. The HTTP layer maps each to one status.
 enum class ErrorCode {
-  kInvalidArgument,    // malformed input: 400
-  kUnauthenticated,    // not signed in or bad credentials: 401
-  kPermissionDenied,   // signed in but not allowed: 403
-  kNotFound,           // unknown, or not yours to see: 404
-  kConflict,           // clashes with existing state: 409
-  kUnprocessable,      // well-formed but breaks a rule: 422
-  kUnsupportedMedia,   // body in a format the endpoint does not take: 415
-  kTooManyRequests,    // throttled: 429
-  kUnavailable,        // dependency down or shutting down: 503
-  kInternal,           // a bug or an unexpected failure: 500
+  kInvalidArgument,   // malformed input: 400
+  kUnauthenticated,   // not signed in or bad credentials: 401
+  kPermissionDenied,  // signed in but not allowed: 403
+  kNotFound,          // unknown, or not yours to see: 404
+  kConflict,          // clashes with existing state: 409
+  kUnprocessable,     // well-formed but breaks a rule: 422
+  kUnsupportedMedia,  // body in a format the endpoint does not take: 415
+  kTooManyRequests,   // throttled: 429
+  kUnavailable,       // dependency down or shutting down: 503
+  kInternal,          // a bug or an unexpected failure: 500
 };
 
 std::string_view ErrorCodeName(ErrorCode code);

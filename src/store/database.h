@@ -4,13 +4,13 @@
 // Write borrows one for the duration of the call (blocking while all are busy).
 #pragma once
 
+#include <soci/soci.h>
+
 #include <memory>
 #include <string>
 #include <type_traits>
 #include <utility>
 #include <vector>
-
-#include <soci/soci.h>
 
 #include "core/error.h"
 

@@ -23,8 +23,10 @@ class StoreTest : public ::testing::TestWithParam<std::string> {
   std::vector<Migration> Sample() {
     return {
         {1, "things", {"CREATE TABLE things (id {{id}}, name TEXT NOT NULL UNIQUE, n BIGINT)"}},
-        {2, "thing_notes",
-         {"CREATE TABLE notes (id {{id}}, thing_id BIGINT NOT NULL REFERENCES things(id), body TEXT)",
+        {2,
+         "thing_notes",
+         {"CREATE TABLE notes (id {{id}}, thing_id BIGINT NOT NULL REFERENCES things(id), body "
+          "TEXT)",
           "CREATE INDEX notes_thing ON notes(thing_id)"}},
     };
   }
@@ -87,9 +89,9 @@ TEST_P(StoreTest, WriteCommitsOnValueAndRollsBackOnError) {
   });
   ASSERT_FALSE(failed.has_value());
   EXPECT_THROW(db_->Write([](Conn& c) -> core::Status {
-                 c.sql() << "INSERT INTO things (name, n) VALUES ('third', 3)";
-                 throw std::runtime_error("boom");
-               }),
+    c.sql() << "INSERT INTO things (name, n) VALUES ('third', 3)";
+    throw std::runtime_error("boom");
+  }),
                std::runtime_error);
   const int count = db_->Read([](Conn& c) {
     int n = 0;
@@ -180,8 +182,7 @@ TEST_P(StoreTest, ConcurrentWritersAllLand) {
 
 TEST_P(StoreTest, PingAnswers) { EXPECT_TRUE(db_->Ping()); }
 
-INSTANTIATE_TEST_SUITE_P(Backends, StoreTest,
-                         ::testing::ValuesIn(kenes::testing::BackendNames()),
+INSTANTIATE_TEST_SUITE_P(Backends, StoreTest, ::testing::ValuesIn(kenes::testing::BackendNames()),
                          [](const auto& info) { return info.param; });
 
 TEST(StoreOpenTest, RejectsUnknownScheme) {

@@ -1,10 +1,5 @@
 #include "testing/server_process.h"
 
-#include <utility>
-
-#include <boost/asio.hpp>
-#include <boost/beast/core.hpp>
-#include <boost/beast/http.hpp>
 #include <fcntl.h>
 #include <gtest/gtest.h>
 #include <poll.h>
@@ -14,11 +9,15 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <boost/asio.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
 #include <chrono>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
 #include <thread>
+#include <utility>
 
 namespace kenes::testing {
 namespace {
@@ -100,8 +99,8 @@ CommandResult RunKenes(const std::vector<std::string>& args, const std::string& 
 ServerProcess::ServerProcess(const std::string& db_url, std::vector<std::string> extra_args,
                              std::map<std::string, std::string> env) {
   dir_ = TempDirPath();
-  std::vector<std::string> args = {"serve", "--migrate", "--database", db_url, "--listen",
-                                   "127.0.0.1:0", "--port-file", dir_ + "/port"};
+  std::vector<std::string> args = {"serve",    "--migrate",   "--database",  db_url,
+                                   "--listen", "127.0.0.1:0", "--port-file", dir_ + "/port"};
   for (auto& a : extra_args) args.push_back(std::move(a));
   std::map<std::string, std::string> full_env = {{"KENES_AUTH_PASSWORD_COST", "min"},
                                                  {"KENES_SERVER_ACCESS_LOG", dir_ + "/access.log"},
@@ -170,7 +169,8 @@ HttpClient::HttpClient(unsigned short port) : impl_(new Impl) { impl_->port = po
 
 HttpClient::~HttpClient() { delete impl_; }
 
-HttpResult HttpClient::Request(const std::string& method, const std::string& target, const std::string& body,
+HttpResult HttpClient::Request(const std::string& method, const std::string& target,
+                               const std::string& body,
                                const std::map<std::string, std::string>& headers) {
   for (int attempt = 0; attempt < 2; ++attempt) {
     try {
@@ -182,7 +182,8 @@ HttpResult HttpClient::Request(const std::string& method, const std::string& tar
       req.set(http::field::host, "127.0.0.1");
       for (const auto& [k, v] : headers) req.set(k, v);
       req.body() = body;
-      if (!body.empty() || method == "POST" || method == "PUT" || method == "PATCH") req.prepare_payload();
+      if (!body.empty() || method == "POST" || method == "PUT" || method == "PATCH")
+        req.prepare_payload();
       impl_->stream.expires_after(std::chrono::seconds(30));
       http::write(impl_->stream, req);
       http::response_parser<http::string_body> parser;
@@ -218,7 +219,8 @@ HttpResult HttpClient::Request(const std::string& method, const std::string& tar
   return {};
 }
 
-HttpResult HttpClient::Send(const std::string& method, const std::string& target, const nlohmann::json& body,
+HttpResult HttpClient::Send(const std::string& method, const std::string& target,
+                            const nlohmann::json& body,
                             const std::map<std::string, std::string>& headers) {
   auto h = headers;
   h.emplace("Content-Type", "application/json");
@@ -235,8 +237,9 @@ std::string RawExchange(unsigned short port, const std::string& bytes, int timeo
   const auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(timeout_ms);
   while (std::chrono::steady_clock::now() < deadline) {
     pollfd p{socket.native_handle(), POLLIN, 0};
-    const int left = static_cast<int>(
-        std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now()).count());
+    const int left = static_cast<int>(std::chrono::duration_cast<std::chrono::milliseconds>(
+                                          deadline - std::chrono::steady_clock::now())
+                                          .count());
     if (::poll(&p, 1, std::max(left, 1)) <= 0) break;
     char buf[4096];
     const size_t n = socket.read_some(net::buffer(buf), ec);

@@ -4,12 +4,12 @@
 // Not thread-safe; one per test.
 #pragma once
 
+#include <sys/types.h>
+
 #include <map>
+#include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
-
-#include <nlohmann/json.hpp>
-#include <sys/types.h>
 
 namespace kenes::testing {
 
@@ -69,9 +69,11 @@ class HttpClient {
   HttpClient(const HttpClient&) = delete;
   HttpClient& operator=(const HttpClient&) = delete;
 
-  HttpResult Request(const std::string& method, const std::string& target, const std::string& body = "",
+  HttpResult Request(const std::string& method, const std::string& target,
+                     const std::string& body = "",
                      const std::map<std::string, std::string>& headers = {});
-  HttpResult Get(const std::string& target, const std::map<std::string, std::string>& headers = {}) {
+  HttpResult Get(const std::string& target,
+                 const std::map<std::string, std::string>& headers = {}) {
     return Request("GET", target, "", headers);
   }
   // JSON body with Content-Type application/json.

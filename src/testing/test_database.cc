@@ -1,7 +1,6 @@
 #include "testing/test_database.h"
 
 #include <gtest/gtest.h>
-
 #include <stdlib.h>
 
 #include <cstdlib>
@@ -85,7 +84,8 @@ TestDatabase::~TestDatabase() {
   if (!schema_.empty() && available_) {
     try {
       auto admin = store::Database::Open(admin_url_, 1);
-      if (admin) (*admin)->Read([&](store::Conn& c) { c.sql() << "DROP SCHEMA " + schema_ + " CASCADE"; });
+      if (admin)
+        (*admin)->Read([&](store::Conn& c) { c.sql() << "DROP SCHEMA " + schema_ + " CASCADE"; });
     } catch (...) {  // NOLINT(bugprone-empty-catch): the server is thrown away after the run
     }
   }

@@ -47,12 +47,12 @@ class TestDatabase {
 };
 
 // Skips (or fails, when PostgreSQL is required) the current test if `db` is unavailable.
-#define KENES_REQUIRE_DATABASE(db)                                       \
-  do {                                                                    \
-    if (!(db).available()) {                                              \
+#define KENES_REQUIRE_DATABASE(db)                                                \
+  do {                                                                            \
+    if (!(db).available()) {                                                      \
       if (::kenes::testing::PostgresRequired()) FAIL() << (db).why_unavailable(); \
-      GTEST_SKIP() << (db).why_unavailable();                             \
-    }                                                                     \
+      GTEST_SKIP() << (db).why_unavailable();                                     \
+    }                                                                             \
   } while (0)
 
 bool PostgresRequired();
