@@ -122,6 +122,12 @@ json EventJson(const audit::Record& r) {
           {"hash", r.hash}};
 }
 
+HttpResponse NoContent() {
+  HttpResponse r;
+  r.status = 204;
+  return r;
+}
+
 template <typename T>
 T Ok(core::Result<T>&& r) {
   return core::Unwrap(std::move(r));
@@ -386,8 +392,7 @@ void Api::AddRoutes() {
 
   Add("DELETE", "/api/v1/session", [this](RequestContext& ctx) {
     core::Unwrap(accounts_.Logout(ctx.who(), ctx.request_id));
-    HttpResponse r;
-    r.status = 204;
+    HttpResponse r = NoContent();
     if (ctx.who().browser_session) r.Add("Set-Cookie", SessionCookie("", 0));
     return r;
   });
@@ -410,9 +415,7 @@ void Api::AddRoutes() {
     const std::string replacement = body.RequiredString("new_password", 4096);
     body.Finish();
     core::Unwrap(accounts_.ChangeOwnPassword(ctx.who(), current, replacement, ctx.request_id));
-    HttpResponse r;
-    r.status = 204;
-    return r;
+    return NoContent();
   });
 
   Add("GET", "/api/v1/agencies", [](RequestContext&) {
@@ -465,9 +468,7 @@ void Api::AddRoutes() {
     const std::string password = body.RequiredString("password", 4096);
     body.Finish();
     core::Unwrap(accounts_.SetPassword(ctx.who(), id, password, ctx.request_id));
-    HttpResponse r;
-    r.status = 204;
-    return r;
+    return NoContent();
   });
 
   // --- Bearer tokens
@@ -493,9 +494,7 @@ void Api::AddRoutes() {
 
   Add("DELETE", "/api/v1/tokens/{token_id}", [this](RequestContext& ctx) {
     core::Unwrap(accounts_.RevokeToken(ctx.who(), ctx.IdParam("token_id"), ctx.request_id));
-    HttpResponse r;
-    r.status = 204;
-    return r;
+    return NoContent();
   });
 
   // --- Audit
