@@ -2,7 +2,10 @@
 
 #include <soci/soci.h>
 
+#include <array>
+#include <atomic>
 #include <chrono>
+#include <cstdio>
 #include <nlohmann/json.hpp>
 
 #include "api/json_body.h"
@@ -19,6 +22,16 @@ namespace {
 [[noreturn]] void Throw(core::ErrorCode code, const std::string& message,
                         const std::string& type = {}) {
   throw core::Failure(core::Error{code, message, type, {}});
+}
+
+// Request ids need to be unique, not secret: a random per-process prefix and a counter, which
+// costs nothing per request (no system call for randomness).
+std::string NewRequestId() {
+  static const std::string prefix = core::RandomToken(6);
+  static std::atomic<unsigned long long> counter{0};
+  char buf[24];
+  const int n = std::snprintf(buf, sizeof buf, "-%llx", counter.fetch_add(1) + 1);
+  return prefix + std::string(buf, static_cast<size_t>(n));
 }
 
 bool ValidRequestId(std::string_view id) {
@@ -77,25 +90,69 @@ json AgencyJson(const auth::Agency& a) {
   return j;
 }
 
-json MeJson(const auth::Principal& p) {
-  json permissions = json::array();
-  for (auto a : auth::kAllActions) {
-    if (auth::MayPerform(p, a)) permissions.push_back(std::string(auth::ActionName(a)));
+// The parts of /me that depend only on the role set or the agency, serialised once: /me is the
+// request every console page makes, so its body is spliced from these and the user's own fields.
+class MeParts {
+ public:
+  MeParts() {
+    for (unsigned mask = 0; mask < permissions_.size(); ++mask) {
+      auth::Principal p;
+      for (auth::Role r : auth::kAllRoles) {
+        if (mask & Bit(r)) p.roles.push_back(r);
+      }
+      json list = json::array();
+      for (auto a : auth::kAllActions) {
+        if (auth::MayPerform(p, a)) list.push_back(std::string(auth::ActionName(a)));
+      }
+      permissions_[mask] = list.dump();
+    }
+    for (const auto& a : auth::Agencies()) agencies_[std::string(a.code)] = AgencyJson(a).dump();
   }
+  const std::string& Permissions(const std::vector<auth::Role>& roles) const {
+    unsigned mask = 0;
+    for (auth::Role r : roles) mask |= Bit(r);
+    return permissions_[mask];
+  }
+  const std::string& Agency(const std::string& code) const {
+    static const std::string none = "null";
+    const auto it = agencies_.find(code);
+    return it == agencies_.end() ? none : it->second;
+  }
+
+ private:
+  static unsigned Bit(auth::Role r) { return 1u << static_cast<unsigned>(r); }
+  std::array<std::string, 1u << std::size(auth::kAllRoles)> permissions_;
+  std::map<std::string, std::string> agencies_;
+};
+
+// The /me document: the user, their agency, what they may do, and the session.
+std::string MeBody(const auth::Principal& p) {
+  static const MeParts parts;
   json session = {{"kind", p.browser_session ? "browser" : "bearer"},
                   {"expires_at", p.session_expires_at}};
   if (p.browser_session) session["csrf_token"] = p.csrf_token;
-  const auto agency = auth::FindAgency(p.agency);
-  return {{"user",
-           {{"id", p.user_id},
-            {"username", p.username},
-            {"display_name", p.display_name},
-            {"agency", p.agency},
-            {"roles", RolesJson(p.roles)},
-            {"language", p.language}}},
-          {"agency", agency ? AgencyJson(*agency) : json(nullptr)},
-          {"permissions", permissions},
-          {"session", session}};
+  const json user = {
+      {"id", p.user_id},    {"username", p.username},      {"display_name", p.display_name},
+      {"agency", p.agency}, {"roles", RolesJson(p.roles)}, {"language", p.language}};
+  constexpr auto kReplace = json::error_handler_t::replace;
+  std::string body = R"({"user":)";
+  body += user.dump(-1, ' ', false, kReplace);
+  body += R"(,"agency":)";
+  body += parts.Agency(p.agency);
+  body += R"(,"permissions":)";
+  body += parts.Permissions(p.roles);
+  body += R"(,"session":)";
+  body += session.dump(-1, ' ', false, kReplace);
+  body += '}';
+  return body;
+}
+
+HttpResponse MeResponse(int status, const auth::Principal& p) {
+  HttpResponse r;
+  r.status = status;
+  r.body = MeBody(p);
+  r.Set("Content-Type", "application/json");
+  return r;
 }
 
 json TokenJson(const auth::TokenInfo& t) {
@@ -200,22 +257,29 @@ std::string Api::SessionCookie(const std::string& token, int max_age_seconds) co
 }
 
 void Api::Secure(HttpResponse& r, bool api) const {
-  r.Set("Content-Security-Policy",
-        "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
-        "font-src 'self'; connect-src 'self'; object-src 'none'; base-uri 'none'; "
-        "form-action 'self'; frame-ancestors 'none'");
-  r.Set("X-Content-Type-Options", "nosniff");
-  r.Set("X-Frame-Options", "DENY");
-  r.Set("Referrer-Policy", "no-referrer");
-  r.Set("Cross-Origin-Opener-Policy", "same-origin");
-  r.Set("Cross-Origin-Resource-Policy", "same-origin");
-  r.Set("Permissions-Policy", "camera=(), microphone=(), geolocation=()");
-  if (api) r.Set("Cache-Control", "no-store");
+  static constexpr std::string_view kCsp =
+      "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+      "font-src 'self'; connect-src 'self'; object-src 'none'; base-uri 'none'; "
+      "form-action 'self'; frame-ancestors 'none'";
+  static const HeaderList kStatic = {
+      {"Content-Security-Policy", kCsp},
+      {"X-Content-Type-Options", "nosniff"},
+      {"X-Frame-Options", "DENY"},
+      {"Referrer-Policy", "no-referrer"},
+      {"Cross-Origin-Opener-Policy", "same-origin"},
+      {"Cross-Origin-Resource-Policy", "same-origin"},
+      {"Permissions-Policy", "camera=(), microphone=(), geolocation=()"}};
+  static const HeaderList kApi = [] {
+    HeaderList h = kStatic;
+    h.emplace_back("Cache-Control", "no-store");
+    return h;
+  }();
+  r.fixed_headers = api ? &kApi : &kStatic;
 }
 
 HttpResponse Api::RenderServerError(int status, const std::string& slug,
                                     const std::string& detail) {
-  const std::string request_id = core::RandomToken(12);
+  const std::string request_id = NewRequestId();
   HttpResponse r = Problem(status, slug, detail, request_id);
   if (status == 503) r.Set("Retry-After", "1");
   r.Set("X-Request-Id", request_id);
@@ -229,7 +293,7 @@ HttpResponse Api::Handle(HttpRequest& request) {
   const auto started = std::chrono::steady_clock::now();
   const auto incoming = request.Header("x-request-id");
   const std::string request_id =
-      incoming && ValidRequestId(*incoming) ? std::string(*incoming) : core::RandomToken(12);
+      incoming && ValidRequestId(*incoming) ? std::string(*incoming) : NewRequestId();
   std::string route_name = "-";
   HttpResponse response;
   std::optional<long long> user_id;
@@ -384,7 +448,7 @@ void Api::AddRoutes() {
         auto login =
             Ok(accounts_.Login(username, password, ctx.request.remote_address, ctx.request_id));
         ctx.principal = login.principal;
-        HttpResponse r = JsonResponse(201, MeJson(login.principal));
+        HttpResponse r = MeResponse(201, login.principal);
         r.Add("Set-Cookie", SessionCookie(login.session_token, config_.auth.session_hours * 3600));
         return r;
       },
@@ -397,8 +461,7 @@ void Api::AddRoutes() {
     return r;
   });
 
-  Add("GET", "/api/v1/me",
-      [](RequestContext& ctx) { return JsonResponse(200, MeJson(ctx.who())); });
+  Add("GET", "/api/v1/me", [](RequestContext& ctx) { return MeResponse(200, ctx.who()); });
 
   Add("PATCH", "/api/v1/me", [this](RequestContext& ctx) {
     auto body = JsonBody::Parse(ctx.request);

@@ -1,10 +1,14 @@
 #include "api/http_server.h"
 
-// Boost 1.74's asio misses <utility> under GCC 12 in C++20 mode (std::exchange).
-#include <atomic>
+// clang-format off
+// Boost 1.74's asio misses <utility> under GCC 12 in C++20 mode (std::exchange): include it first.
+#include <utility>
 #include <boost/asio.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
+// clang-format on
+
+#include <atomic>
 #include <condition_variable>
 #include <mutex>
 #include <optional>
@@ -169,6 +173,11 @@ class Connection : public std::enable_shared_from_this<Connection> {
     res->version(11);
     res->result(static_cast<unsigned>(response.status));
     for (auto& [k, v] : response.headers) res->insert(k, v);
+    if (response.fixed_headers != nullptr) {
+      for (const auto& [k, v] : *response.fixed_headers) {
+        res->insert(beast::string_view(k.data(), k.size()), beast::string_view(v.data(), v.size()));
+      }
+    }
     res->set(http::field::server, "kenes");
     const auto size = response.body.size();
     res->body() = head ? std::string() : std::move(response.body);

@@ -36,6 +36,11 @@ std::optional<std::string_view> HttpResponse::Get(std::string_view name) const {
   for (const auto& [k, v] : headers) {
     if (IEquals(k, name)) return std::string_view(v);
   }
+  if (fixed_headers != nullptr) {
+    for (const auto& [k, v] : *fixed_headers) {
+      if (IEquals(k, name)) return v;
+    }
+  }
   return std::nullopt;
 }
 

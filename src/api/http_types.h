@@ -21,10 +21,14 @@ struct HttpRequest {
   std::optional<std::string_view> Header(std::string_view lower_name) const;
 };
 
+using HeaderList = std::vector<std::pair<std::string_view, std::string_view>>;
+
 struct HttpResponse {
   int status = 200;
   std::vector<std::pair<std::string, std::string>> headers;
   std::string body;
+  // Constant headers sent as well (security headers), shared by all responses: no copies.
+  const HeaderList* fixed_headers = nullptr;
 
   // Replaces any header named `name` (case-insensitive) with one value.
   void Set(std::string_view name, std::string value);

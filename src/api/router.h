@@ -28,12 +28,13 @@ class Router {
   };
 
   void Add(std::string method, std::string pattern, Handler handler) {
-    routes_.push_back(Route{std::move(method), pattern, std::move(handler), Split(pattern)});
+    routes_.push_back(
+        Route{std::move(method), pattern, std::move(handler), Split<std::string>(pattern)});
   }
 
   // REQUIRES: `path` is percent-decoded.
   Match Find(std::string_view method, std::string_view path) const {
-    const auto parts = Split(path);
+    const auto parts = Split<std::string_view>(path);
     Match best;
     int best_literals = -1;
     for (const auto& r : routes_) {
@@ -56,8 +57,9 @@ class Router {
   const std::vector<Route>& routes() const { return routes_; }
 
  private:
-  static std::vector<std::string> Split(std::string_view path) {
-    std::vector<std::string> out;
+  template <typename Segment>
+  static std::vector<Segment> Split(std::string_view path) {
+    std::vector<Segment> out;
     size_t start = 1;  // paths begin with '/'
     while (start <= path.size()) {
       const size_t end = path.find('/', start);
@@ -69,14 +71,14 @@ class Router {
   }
 
   static bool Matches(const std::vector<std::string>& pattern,
-                      const std::vector<std::string>& parts,
+                      const std::vector<std::string_view>& parts,
                       std::map<std::string, std::string>* params, int* literals) {
     if (pattern.size() != parts.size()) return false;
     for (size_t i = 0; i < pattern.size(); ++i) {
       const auto& p = pattern[i];
       if (p.size() > 2 && p.front() == '{' && p.back() == '}') {
         if (parts[i].empty()) return false;
-        (*params)[p.substr(1, p.size() - 2)] = parts[i];
+        (*params)[p.substr(1, p.size() - 2)] = std::string(parts[i]);
       } else if (p == parts[i]) {
         ++*literals;
       } else {

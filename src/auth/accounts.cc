@@ -2,8 +2,8 @@
 
 #include <algorithm>
 #include <chrono>
+#include <mutex>
 #include <set>
-#include <sstream>
 
 #include "core/crypto.h"
 
@@ -17,12 +17,15 @@ namespace {
 constexpr const char* kUserColumns =
     "id, username, display_name, agency, roles, disabled, language, created_at, updated_at";
 
-std::vector<Role> SplitRoles(const std::string& text) {
+// "admin officer" -> roles (the stored form: role names separated by spaces).
+std::vector<Role> SplitRoles(std::string_view text) {
   std::vector<Role> roles;
-  std::istringstream in(text);
-  std::string name;
-  while (in >> name) {
-    if (auto r = ParseRole(name)) roles.push_back(*r);
+  size_t start = 0;
+  while (start < text.size()) {
+    size_t end = text.find(' ', start);
+    if (end == std::string_view::npos) end = text.size();
+    if (auto r = ParseRole(text.substr(start, end - start))) roles.push_back(*r);
+    start = end + 1;
   }
   return roles;
 }
@@ -245,7 +248,7 @@ core::Result<User> Accounts::UpdateUser(const Principal& who, long long id, cons
   if (up.language && *up.language != "en" && *up.language != "kk" && *up.language != "ru") {
     return Fail(ErrorCode::kUnprocessable, "language must be en, kk or ru");
   }
-  return db_.Write([&](store::Conn& c) -> core::Result<User> {
+  auto result = db_.Write([&](store::Conn& c) -> core::Result<User> {
     auto u = LoadUser(c, id);
     if (!u) return u;
     // Anyone may change their own language; everything else is an admin's job.
@@ -295,6 +298,8 @@ core::Result<User> Accounts::UpdateUser(const Principal& who, long long id, cons
                   clock_.Now());
     return LoadUser(c, id);
   });
+  ForgetSessions();  // whatever changed may end sessions
+  return result;
 }
 
 core::Status Accounts::SetPassword(const Principal& who, long long id, const std::string& password,
@@ -305,7 +310,7 @@ core::Status Accounts::SetPassword(const Principal& who, long long id, const std
   if (d != Decision::kAllow) return tl::unexpected(Denied(d, "set passwords"));
   if (auto s = CheckPasswordRules(password, u->username); !s) return s;
   const std::string hash = HashPassword(password, cost_);
-  return db_.Write([&](store::Conn& c) -> core::Status {
+  auto result = db_.Write([&](store::Conn& c) -> core::Status {
     const std::string now = core::FormatUtc(clock_.Now());
     c.sql() << "UPDATE users SET password_hash = :h, updated_at = :t WHERE id = :id",
         soci::use(hash), soci::use(now), soci::use(id);
@@ -315,6 +320,8 @@ core::Status Accounts::SetPassword(const Principal& who, long long id, const std
                   clock_.Now());
     return {};
   });
+  ForgetSessions();  // whatever changed may end sessions
+  return result;
 }
 
 core::Status Accounts::ChangeOwnPassword(const Principal& who, const std::string& current,
@@ -330,7 +337,7 @@ core::Status Accounts::ChangeOwnPassword(const Principal& who, const std::string
   }
   if (auto s = CheckPasswordRules(replacement, who.username); !s) return s;
   const std::string hash = HashPassword(replacement, cost_);
-  return db_.Write([&](store::Conn& c) -> core::Status {
+  auto result = db_.Write([&](store::Conn& c) -> core::Status {
     const std::string now = core::FormatUtc(clock_.Now());
     c.sql() << "UPDATE users SET password_hash = :h, updated_at = :t WHERE id = :id",
         soci::use(hash), soci::use(now), soci::use(who.user_id);
@@ -342,6 +349,8 @@ core::Status Accounts::ChangeOwnPassword(const Principal& who, const std::string
                   {"user.change_password", "user", std::to_string(who.user_id), {}}, clock_.Now());
     return {};
   });
+  ForgetSessions();  // whatever changed may end sessions
+  return result;
 }
 
 core::Status Accounts::CheckThrottle(store::Conn& c, const std::string& key, int max_failures,
@@ -447,7 +456,7 @@ core::Result<LoginResult> Accounts::Login(const std::string& username, const std
 }
 
 core::Status Accounts::Logout(const Principal& who, const std::string& request_id) {
-  return db_.Write([&](store::Conn& c) -> core::Status {
+  auto result = db_.Write([&](store::Conn& c) -> core::Status {
     const std::string now = core::FormatUtc(clock_.Now());
     c.sql() << "UPDATE sessions SET revoked_at = :t WHERE id = :id AND revoked_at IS NULL",
         soci::use(now), soci::use(who.session_id);
@@ -455,45 +464,100 @@ core::Status Accounts::Logout(const Principal& who, const std::string& request_i
                   {"session.delete", "session", std::to_string(who.session_id), {}}, clock_.Now());
     return {};
   });
+  ForgetSessions();  // whatever changed may end sessions
+  return result;
+}
+
+namespace {
+
+// The session lookup every authenticated request makes: prepared once per pooled connection.
+struct SessionLookup {
+  std::string token_hash;
+  Principal p;
+  std::string kind, expires_at, last_seen, revoked, roles;
+  soci::indicator revoked_ind = soci::i_null;
+  int disabled = 1;
+  soci::statement st;
+
+  explicit SessionLookup(soci::session& sql)
+      : st((sql.prepare
+                << "SELECT s.id, s.kind, s.csrf_token, s.expires_at, s.last_seen_at,"
+                   " s.revoked_at, u.id, u.username, u.display_name, u.agency, u.roles,"
+                   " u.disabled, u.language FROM sessions s JOIN users u ON u.id = s.user_id"
+                   " WHERE s.token_hash = :h",
+            soci::use(token_hash), soci::into(p.session_id), soci::into(kind),
+            soci::into(p.csrf_token), soci::into(expires_at), soci::into(last_seen),
+            soci::into(revoked, revoked_ind), soci::into(p.user_id), soci::into(p.username),
+            soci::into(p.display_name), soci::into(p.agency), soci::into(roles),
+            soci::into(disabled), soci::into(p.language))) {}
+};
+
+}  // namespace
+
+std::optional<Accounts::SessionRow> Accounts::LoadSession(const std::string& token_hash,
+                                                          core::TimePoint now) {
+  std::optional<SessionRow> row;
+  db_.Read([&](store::Conn& c) {
+    auto& q = c.Cached<SessionLookup>("auth.session_lookup", [](soci::session& sql) {
+      return std::make_unique<SessionLookup>(sql);
+    });
+    q.token_hash = token_hash;
+    if (!store::ExecuteOne(q.st)) return;
+    row = SessionRow{q.p,         q.kind,  q.expires_at,
+                     q.last_seen, q.roles, q.revoked_ind == soci::i_null && q.disabled == 0,
+                     now};
+    row->principal.roles = SplitRoles(q.roles);
+  });
+  return row;
+}
+
+void Accounts::ForgetSessions() {
+  std::unique_lock lock(cache_mu_);
+  session_cache_.clear();
 }
 
 std::optional<Principal> Accounts::Authenticate(const std::string& token, bool browser) {
   if (token.empty() || token.size() > 256) return std::nullopt;
-  const std::string token_hash = SessionHash(token);
   const auto now = clock_.Now();
-  Principal p;
-  std::string kind, expires_at, last_seen, roles;
-  int disabled = 1;
-  soci::indicator revoked_ind = soci::i_null;
-  std::string revoked;
-  const bool found = db_.Read([&](store::Conn& c) {
-    c.sql() << "SELECT s.id, s.kind, s.csrf_token, s.expires_at, s.last_seen_at, s.revoked_at,"
-               " u.id, u.username, u.display_name, u.agency, u.roles, u.disabled, u.language"
-               " FROM sessions s JOIN users u ON u.id = s.user_id WHERE s.token_hash = :h",
-        soci::use(token_hash), soci::into(p.session_id), soci::into(kind), soci::into(p.csrf_token),
-        soci::into(expires_at), soci::into(last_seen), soci::into(revoked, revoked_ind),
-        soci::into(p.user_id), soci::into(p.username), soci::into(p.display_name),
-        soci::into(p.agency), soci::into(roles), soci::into(disabled), soci::into(p.language);
-    return c.sql().got_data();
-  });
-  if (!found || revoked_ind != soci::i_null || disabled != 0) return std::nullopt;
-  if (kind != (browser ? "browser" : "bearer")) return std::nullopt;
-  const auto expires = core::ParseUtc(expires_at);
-  const auto seen = core::ParseUtc(last_seen);
-  if (!expires || !seen || *expires <= now) return std::nullopt;
-  if (browser && *seen + std::chrono::minutes(config_.session_idle_minutes) <= now)
-    return std::nullopt;
-  // Bookkeeping, not an audited change: at most one write a minute per session.
-  if (now - *seen > std::chrono::minutes(1)) {
-    const std::string now_text = core::FormatUtc(now);
-    db_.Read([&](store::Conn& c) {
-      c.sql() << "UPDATE sessions SET last_seen_at = :t WHERE id = :id", soci::use(now_text),
-          soci::use(p.session_id);
-    });
+  const std::string token_hash = SessionHash(token);
+  const auto ttl = std::chrono::milliseconds(config_.session_cache_ms);
+  std::optional<SessionRow> row;  // a copy: the cache may change once the lock is released
+  if (config_.session_cache_ms > 0) {
+    std::shared_lock lock(cache_mu_);
+    const auto it = session_cache_.find(token_hash);
+    if (it != session_cache_.end() && now - it->second.fetched < ttl) row = it->second;
   }
-  p.roles = SplitRoles(roles);
+  bool fresh = false;
+  if (!row) {
+    row = LoadSession(token_hash, now);
+    if (!row) return std::nullopt;
+    fresh = true;
+  }
+  if (!row->live || row->kind != (browser ? "browser" : "bearer")) return std::nullopt;
+  const auto expires = core::ParseUtc(row->expires_at);
+  const auto seen = core::ParseUtc(row->last_seen);
+  if (!expires || !seen || *expires <= now) return std::nullopt;
+  if (browser && *seen + std::chrono::minutes(config_.session_idle_minutes) <= now) {
+    return std::nullopt;
+  }
+  if (fresh) {
+    // Bookkeeping, not an audited change: at most one write a minute per session.
+    if (now - *seen > std::chrono::minutes(1)) {
+      row->last_seen = core::FormatUtc(now);
+      db_.Read([&](store::Conn& c) {
+        c.sql() << "UPDATE sessions SET last_seen_at = :t WHERE id = :id",
+            soci::use(row->last_seen), soci::use(row->principal.session_id);
+      });
+    }
+    if (config_.session_cache_ms > 0) {
+      std::unique_lock lock(cache_mu_);
+      if (session_cache_.size() > 100000) session_cache_.clear();  // bounded memory
+      session_cache_[token_hash] = *row;
+    }
+  }
+  Principal p = std::move(row->principal);
   p.browser_session = browser;
-  p.session_expires_at = expires_at;
+  p.session_expires_at = row->expires_at;
   if (!browser) p.csrf_token.clear();
   return p;
 }
@@ -562,7 +626,7 @@ core::Result<std::vector<TokenInfo>> Accounts::ListTokens(const Principal& who,
 
 core::Status Accounts::RevokeToken(const Principal& who, long long token_id,
                                    const std::string& request_id) {
-  return db_.Write([&](store::Conn& c) -> core::Status {
+  auto result = db_.Write([&](store::Conn& c) -> core::Status {
     long long owner = 0;
     c.sql()
         << "SELECT user_id FROM sessions WHERE id = :id AND kind = 'bearer' AND revoked_at IS NULL",
@@ -580,6 +644,8 @@ core::Status Accounts::RevokeToken(const Principal& who, long long token_id,
                   {"token.revoke", "token", std::to_string(token_id), {}}, clock_.Now());
     return {};
   });
+  ForgetSessions();  // whatever changed may end sessions
+  return result;
 }
 
 }  // namespace kenes::auth

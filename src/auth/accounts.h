@@ -7,7 +7,9 @@
 #pragma once
 
 #include <optional>
+#include <shared_mutex>
 #include <string>
+#include <unordered_map>
 #include <vector>
 
 #include "auth/passwords.h"
@@ -100,6 +102,8 @@ class Accounts {
                                   const std::string& remote_address, const std::string& request_id);
   core::Status Logout(const Principal& who, const std::string& request_id);
   // The principal holding `token`, if it names a live session of that kind and an enabled user.
+  // Answers from a short-lived in-memory cache (auth.session_cache_ms) when it can; every change
+  // made through this object that could end a session empties the cache.
   std::optional<Principal> Authenticate(const std::string& token, bool browser);
 
   // --- Bearer tokens. `user_id` empty means the caller's own.
@@ -116,10 +120,25 @@ class Accounts {
                              core::TimePoint now);
   void RecordFailure(store::Conn& c, const std::string& key, core::TimePoint now);
 
+  // What the database said about one session token, and when.
+  struct SessionRow {
+    Principal principal;
+    std::string kind;
+    std::string expires_at;
+    std::string last_seen;
+    std::string roles;
+    bool live = false;  // not revoked, user not disabled
+    core::TimePoint fetched;
+  };
+  std::optional<SessionRow> LoadSession(const std::string& token_hash, core::TimePoint now);
+  void ForgetSessions();
+
   store::Database& db_;
   core::AuthConfig config_;
   PasswordCost cost_;
   const core::Clock& clock_;
+  std::shared_mutex cache_mu_;
+  std::unordered_map<std::string, SessionRow> session_cache_;  // GUARDED_BY(cache_mu_)
 };
 
 // Username rules: 3-64 of a-z 0-9 . _ - starting with a letter or digit.

@@ -267,6 +267,28 @@ TEST_P(AccountsTest, UsersChangeTheirOwnLanguageAndPassword) {
       accounts_->Login("mlsp.officer", "brand new passphrase", "10.0.0.1", "r").has_value());
 }
 
+TEST_P(AccountsTest, RevocationElsewhereAppliesWithinTheCacheTime) {
+  const Principal officer = SignIn("mlsp.officer");
+  auto t = accounts_->CreateToken(officer, std::nullopt, "etl", 30, "r");
+  ASSERT_TRUE(t.has_value());
+  ASSERT_TRUE(accounts_->Authenticate(t->token, false).has_value());  // now cached
+  // Another process (here: another Accounts on the same database, as the CLI would be).
+  core::AuthConfig config;
+  config.password_cost = "min";
+  Accounts elsewhere(*db_, config, clock_);
+  ASSERT_TRUE(elsewhere.RevokeToken(SystemPrincipal(), t->info.id, "r").has_value());
+  EXPECT_TRUE(accounts_->Authenticate(t->token, false).has_value()) << "served from the cache";
+  clock_.Advance(std::chrono::seconds(1));
+  EXPECT_FALSE(accounts_->Authenticate(t->token, false).has_value());
+  // Without a cache, at once.
+  config.session_cache_ms = 0;
+  Accounts uncached(*db_, config, clock_);
+  auto t2 = accounts_->CreateToken(officer, std::nullopt, "etl2", 30, "r");
+  ASSERT_TRUE(uncached.Authenticate(t2->token, false).has_value());
+  ASSERT_TRUE(elsewhere.RevokeToken(SystemPrincipal(), t2->info.id, "r").has_value());
+  EXPECT_FALSE(uncached.Authenticate(t2->token, false).has_value());
+}
+
 TEST_P(AccountsTest, EveryChangeIsAuditedAndTheChainHolds) {
   const Principal admin = SignIn("mlsp.admin");
   (void)accounts_->Login("mlsp.admin", "wrong password!", "10.0.0.1", "r");

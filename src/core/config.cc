@@ -134,6 +134,8 @@ const std::vector<Key>& Keys() {
       IntKey("auth", "session_idle_minutes", 1, 24 * 60,
              [](Config& c) -> int& { return c.auth.session_idle_minutes; }),
       IntKey("auth", "token_days", 1, 3650, [](Config& c) -> int& { return c.auth.token_days; }),
+      IntKey("auth", "session_cache_ms", 0, 60000,
+             [](Config& c) -> int& { return c.auth.session_cache_ms; }),
       StringKey(
           "auth", "password_cost", [](Config& c) -> std::string& { return c.auth.password_cost; },
           [](const std::string& v) {

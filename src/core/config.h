@@ -38,6 +38,10 @@ struct AuthConfig {
   int session_hours = 12;
   int session_idle_minutes = 60;
   int token_days = 90;
+  // How long an authenticated session may be answered from memory. Revocations made through this
+  // process take effect at once; those made elsewhere (the CLI, another server) within this time.
+  // 0 turns the cache off.
+  int session_cache_ms = 1000;
   // argon2id cost: "interactive" (libsodium's interactive limits), "moderate", or "min" (tests).
   std::string password_cost = "interactive";
   int max_failures_per_account = 5;

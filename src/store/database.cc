@@ -116,7 +116,7 @@ core::Result<std::unique_ptr<Database>> Database::Open(const std::string& url, i
 }
 
 Database::Database(Backend backend, std::unique_ptr<soci::connection_pool> pool, size_t size)
-    : backend_(backend), pool_(std::move(pool)), size_(size) {}
+    : backend_(backend), pool_(std::move(pool)), size_(size), caches_(size) {}
 
 Database::~Database() = default;
 
@@ -218,6 +218,12 @@ bool Database::Ping() {
   } catch (const std::exception&) {
     return false;
   }
+}
+
+bool ExecuteOne(soci::statement& statement) {
+  if (!statement.execute(true)) return false;
+  if (statement.fetch()) throw soci::soci_error("a single-row query returned several rows");
+  return true;
 }
 
 bool IsUniqueViolation(const soci::soci_error& e) {

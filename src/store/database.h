@@ -9,6 +9,7 @@
 #include <memory>
 #include <string>
 #include <type_traits>
+#include <unordered_map>
 #include <utility>
 #include <vector>
 
@@ -18,16 +19,32 @@ namespace kenes::store {
 
 enum class Backend { kSqlite, kPostgresql };
 
+// Objects kept with one pooled connection for its whole life (prepared statements).
+using ConnCache = std::unordered_map<std::string, std::shared_ptr<void>>;
+
 // One borrowed connection, used by one thread for one unit of work. Not thread-safe.
 class Conn {
  public:
-  Conn(soci::session& sql, Backend backend) : sql_(sql), backend_(backend) {}
+  Conn(soci::session& sql, Backend backend, ConnCache& cache)
+      : sql_(sql), backend_(backend), cache_(cache) {}
   soci::session& sql() { return sql_; }
   Backend backend() const { return backend_; }
+
+  // The object cached on this connection under `key`, made by make(sql()) -> std::unique_ptr<T>
+  // the first time. For hot queries: a T holding a soci::statement prepared once together with
+  // the variables it binds, re-executed on every use instead of compiling the SQL again.
+  // REQUIRES: every use of `key` asks for the same T.
+  template <typename T, typename Make>
+  T& Cached(const std::string& key, Make&& make) {
+    std::shared_ptr<void>& slot = cache_[key];
+    if (!slot) slot = std::shared_ptr<T>(std::forward<Make>(make)(sql_));
+    return *static_cast<T*>(slot.get());
+  }
 
  private:
   soci::session& sql_;
   Backend backend_;
+  ConnCache& cache_;
 };
 
 // A numbered schema change. Statements run in order in one transaction; the tokens
@@ -62,7 +79,7 @@ class Database {
   template <typename F>
   auto Read(F&& f) {
     Lease lease(*this);
-    Conn conn(lease.sql(), backend_);
+    Conn conn(lease.sql(), backend_, lease.cache());
     return std::forward<F>(f)(conn);
   }
 
@@ -72,7 +89,7 @@ class Database {
   template <typename F>
   auto Write(F&& f) {
     Lease lease(*this);
-    Conn conn(lease.sql(), backend_);
+    Conn conn(lease.sql(), backend_, lease.cache());
     Begin(lease.sql());
     try {
       auto result = std::forward<F>(f)(conn);
@@ -107,6 +124,7 @@ class Database {
     Lease(const Lease&) = delete;
     Lease& operator=(const Lease&) = delete;
     soci::session& sql() { return *session_; }
+    ConnCache& cache() { return db_.caches_[index_]; }
 
    private:
     Database& db_;
@@ -123,7 +141,16 @@ class Database {
   Backend backend_;
   std::unique_ptr<soci::connection_pool> pool_;
   size_t size_;
+  // One per pooled connection; declared after pool_ so that cached statements go first.
+  std::vector<ConnCache> caches_;
 };
+
+// Executes a cached statement that returns at most one row (a lookup by a unique key) and runs it
+// to completion, so that on SQLite it does not hold a read snapshot open on its connection
+// between uses (later statements on that connection would see stale data, and a later write
+// transaction would fail). Returns whether a row was read into the bound variables.
+// Throws soci::soci_error if the query returns more than one row.
+bool ExecuteOne(soci::statement& statement);
 
 // True when `e` reports a UNIQUE / PRIMARY KEY violation on either backend.
 bool IsUniqueViolation(const soci::soci_error& e);

@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 
 #include <atomic>
+#include <optional>
 #include <thread>
 
 #include "testing/test_database.h"
@@ -178,6 +179,62 @@ TEST_P(StoreTest, ConcurrentWritersAllLand) {
     return n;
   });
   EXPECT_EQ(count, 100);
+}
+
+TEST_P(StoreTest, CachedStatementsAreReusedPerConnection) {
+  ASSERT_TRUE(db_->Migrate(Sample()).has_value());
+  db_->Read([](Conn& c) {
+    c.sql() << "INSERT INTO things (name, n) VALUES ('a', 1)";
+    c.sql() << "INSERT INTO things (name, n) VALUES ('b', 2)";
+  });
+  struct ByName {
+    std::string name;
+    long long n = 0;
+    int made = 0;
+    soci::statement st;
+    explicit ByName(soci::session& sql)
+        : st((sql.prepare << "SELECT n FROM things WHERE name = :name", soci::use(name),
+              soci::into(n))) {}
+  };
+  int creations = 0;
+  auto lookup = [&](const std::string& name) {
+    return db_->Read([&](Conn& c) -> std::optional<long long> {
+      auto& q = c.Cached<ByName>("things.by_name", [&](soci::session& sql) {
+        ++creations;
+        return std::make_unique<ByName>(sql);
+      });
+      q.name = name;
+      if (!ExecuteOne(q.st)) return std::nullopt;
+      return q.n;
+    });
+  };
+  for (int i = 0; i < 20; ++i) {
+    EXPECT_EQ(lookup("a"), 1);
+    EXPECT_EQ(lookup("b"), 2);
+    EXPECT_EQ(lookup("missing"), std::nullopt);
+  }
+  EXPECT_GE(creations, 1);
+  EXPECT_LE(creations, 4);  // at most once per pooled connection
+  // Using a cached statement leaves no snapshot behind on its connection: a write committed on
+  // another connection is visible to the next plain query there, and a write transaction starts.
+  ASSERT_EQ(lookup("a"), 1);  // the first free connection, as nothing else is leased
+  db_->Read([&](Conn& c) {
+    db_->Read([](Conn& other) { other.sql() << "UPDATE things SET n = 5 WHERE name = 'a'"; });
+    long long n = 0;
+    c.sql() << "SELECT n FROM things WHERE name = 'a'", soci::into(n);
+    EXPECT_EQ(n, 5);
+  });
+  ASSERT_EQ(lookup("a"), 5);
+  db_->Read([&](Conn&) {
+    db_->Read([](Conn& other) { other.sql() << "UPDATE things SET n = 6 WHERE name = 'b'"; });
+  });
+  auto w = db_->Write([](Conn& c) -> core::Status {
+    c.sql() << "UPDATE things SET n = n + 1 WHERE name = 'a'";
+    return {};
+  });
+  EXPECT_TRUE(w.has_value());
+  EXPECT_EQ(lookup("a"), 6);
+  EXPECT_EQ(lookup("b"), 6);
 }
 
 TEST_P(StoreTest, PingAnswers) { EXPECT_TRUE(db_->Ping()); }

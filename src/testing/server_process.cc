@@ -1,5 +1,13 @@
 #include "testing/server_process.h"
 
+// clang-format off
+// Boost 1.74's asio misses <utility> under GCC 12 in C++20 mode (std::exchange): include it first.
+#include <utility>
+#include <boost/asio.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
+// clang-format on
+
 #include <fcntl.h>
 #include <gtest/gtest.h>
 #include <poll.h>
@@ -9,15 +17,11 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include <boost/asio.hpp>
-#include <boost/beast/core.hpp>
-#include <boost/beast/http.hpp>
 #include <chrono>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
 #include <thread>
-#include <utility>
 
 namespace kenes::testing {
 namespace {
