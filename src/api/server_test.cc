@@ -104,9 +104,8 @@ TEST_P(ServerTest, HealthReadyAndSecurityHeaders) {
   auto ready = http.Get("/readyz");
   EXPECT_EQ(ready.status, 200);
   for (const auto* r : {&health, &ready}) {
-    EXPECT_NE(r->Header("content-security-policy").find("frame-ancestors 'none'"),
-              std::string::npos);
-    EXPECT_NE(r->Header("content-security-policy").find("script-src 'self'"), std::string::npos);
+    EXPECT_EQ(r->Header("content-security-policy"), "default-src 'none'; frame-ancestors 'none'");
+    EXPECT_EQ(r->Header("cache-control"), "no-store");
     EXPECT_EQ(r->Header("x-content-type-options"), "nosniff");
     EXPECT_EQ(r->Header("referrer-policy"), "no-referrer");
     EXPECT_FALSE(r->Header("x-request-id").empty());
@@ -502,7 +501,13 @@ TEST_P(ServerTest, StaticConsoleWithoutTraversal) {
   auto index = http.Get("/");
   ASSERT_EQ(index.status, 200);
   EXPECT_NE(index.body.find("Kenes console"), std::string::npos);
-  EXPECT_NE(index.Header("content-security-policy").find("default-src 'self'"), std::string::npos);
+  const std::string csp = index.Header("content-security-policy");
+  EXPECT_NE(csp.find("default-src 'self'"), std::string::npos);
+  EXPECT_NE(csp.find("script-src 'self'"), std::string::npos);
+  EXPECT_EQ(csp.find("unsafe-inline"), std::string::npos);
+  EXPECT_NE(csp.find("frame-ancestors 'none'"), std::string::npos);
+  EXPECT_EQ(index.Header("x-content-type-options"), "nosniff");
+  EXPECT_EQ(index.Header("referrer-policy"), "no-referrer");
   EXPECT_EQ(http.Get("/assets/app.js").Header("content-type"), "text/javascript; charset=utf-8");
   EXPECT_EQ(http.Get("/dialogue/meetings").status, 200);  // a client-side route
   EXPECT_EQ(http.Request("HEAD", "/").status, 200);

@@ -494,19 +494,27 @@ struct SessionLookup {
 
 }  // namespace
 
-std::optional<Accounts::SessionRow> Accounts::LoadSession(const std::string& token_hash,
-                                                          core::TimePoint now) {
-  std::optional<SessionRow> row;
+std::shared_ptr<Accounts::SessionRow> Accounts::LoadSession(const std::string& token_hash,
+                                                            core::TimePoint now) {
+  std::shared_ptr<SessionRow> row;
   db_.Read([&](store::Conn& c) {
     auto& q = c.Cached<SessionLookup>("auth.session_lookup", [](soci::session& sql) {
       return std::make_unique<SessionLookup>(sql);
     });
     q.token_hash = token_hash;
     if (!store::ExecuteOne(q.st)) return;
-    row = SessionRow{q.p,         q.kind,  q.expires_at,
-                     q.last_seen, q.roles, q.revoked_ind == soci::i_null && q.disabled == 0,
-                     now};
+    row = std::make_shared<SessionRow>();
+    row->principal = q.p;
     row->principal.roles = SplitRoles(q.roles);
+    row->principal.browser_session = q.kind == "browser";
+    row->principal.session_expires_at = q.expires_at;
+    if (!row->principal.browser_session) row->principal.csrf_token.clear();
+    const auto expires = core::ParseUtc(q.expires_at);
+    const auto seen = core::ParseUtc(q.last_seen);
+    row->live = q.revoked_ind == soci::i_null && q.disabled == 0 && expires && seen;
+    row->expires = expires.value_or(now);
+    row->last_seen = seen.value_or(now);
+    row->fetched = now;
   });
   return row;
 }
@@ -521,45 +529,42 @@ std::optional<Principal> Accounts::Authenticate(const std::string& token, bool b
   const auto now = clock_.Now();
   const std::string token_hash = SessionHash(token);
   const auto ttl = std::chrono::milliseconds(config_.session_cache_ms);
-  std::optional<SessionRow> row;  // a copy: the cache may change once the lock is released
+  std::shared_ptr<const SessionRow> row;
   if (config_.session_cache_ms > 0) {
     std::shared_lock lock(cache_mu_);
     const auto it = session_cache_.find(token_hash);
-    if (it != session_cache_.end() && now - it->second.fetched < ttl) row = it->second;
+    if (it != session_cache_.end() && now - it->second->fetched < ttl) row = it->second;
   }
-  bool fresh = false;
   if (!row) {
-    row = LoadSession(token_hash, now);
-    if (!row) return std::nullopt;
-    fresh = true;
-  }
-  if (!row->live || row->kind != (browser ? "browser" : "bearer")) return std::nullopt;
-  const auto expires = core::ParseUtc(row->expires_at);
-  const auto seen = core::ParseUtc(row->last_seen);
-  if (!expires || !seen || *expires <= now) return std::nullopt;
-  if (browser && *seen + std::chrono::minutes(config_.session_idle_minutes) <= now) {
-    return std::nullopt;
-  }
-  if (fresh) {
-    // Bookkeeping, not an audited change: at most one write a minute per session.
-    if (now - *seen > std::chrono::minutes(1)) {
-      row->last_seen = core::FormatUtc(now);
+    auto loaded = LoadSession(token_hash, now);
+    if (!loaded) return std::nullopt;
+    // Bookkeeping, not an audited change: at most one write a minute per session. Only a
+    // session that is still within its idle time is refreshed.
+    const bool idle_ok =
+        !loaded->principal.browser_session ||
+        loaded->last_seen + std::chrono::minutes(config_.session_idle_minutes) > now;
+    if (loaded->live && idle_ok && now - loaded->last_seen > std::chrono::minutes(1)) {
+      const std::string now_text = core::FormatUtc(now);
       db_.Read([&](store::Conn& c) {
-        c.sql() << "UPDATE sessions SET last_seen_at = :t WHERE id = :id",
-            soci::use(row->last_seen), soci::use(row->principal.session_id);
+        c.sql() << "UPDATE sessions SET last_seen_at = :t WHERE id = :id", soci::use(now_text),
+            soci::use(loaded->principal.session_id);
       });
+      loaded->last_seen = now;  // idle_ok already judged the time before this request
     }
+    row = loaded;
     if (config_.session_cache_ms > 0) {
       std::unique_lock lock(cache_mu_);
       if (session_cache_.size() > 100000) session_cache_.clear();  // bounded memory
-      session_cache_[token_hash] = *row;
+      session_cache_[token_hash] = row;
     }
   }
-  Principal p = std::move(row->principal);
-  p.browser_session = browser;
-  p.session_expires_at = row->expires_at;
-  if (!browser) p.csrf_token.clear();
-  return p;
+  if (!row->live || row->principal.browser_session != browser || row->expires <= now) {
+    return std::nullopt;
+  }
+  if (browser && row->last_seen + std::chrono::minutes(config_.session_idle_minutes) <= now) {
+    return std::nullopt;
+  }
+  return row->principal;
 }
 
 core::Result<NewToken> Accounts::CreateToken(const Principal& who, std::optional<long long> user_id,

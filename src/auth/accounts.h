@@ -6,6 +6,7 @@
 // Thread-safe: stateless over a thread-safe store::Database.
 #pragma once
 
+#include <memory>
 #include <optional>
 #include <shared_mutex>
 #include <string>
@@ -120,17 +121,15 @@ class Accounts {
                              core::TimePoint now);
   void RecordFailure(store::Conn& c, const std::string& key, core::TimePoint now);
 
-  // What the database said about one session token, and when.
+  // What the database said about one session token, and when. Immutable once made.
   struct SessionRow {
-    Principal principal;
-    std::string kind;
-    std::string expires_at;
-    std::string last_seen;
-    std::string roles;
-    bool live = false;  // not revoked, user not disabled
+    Principal principal;  // session_expires_at set; browser_session says the session's kind
+    core::TimePoint expires;
+    core::TimePoint last_seen;
+    bool live = false;  // not revoked, user not disabled, times readable
     core::TimePoint fetched;
   };
-  std::optional<SessionRow> LoadSession(const std::string& token_hash, core::TimePoint now);
+  std::shared_ptr<SessionRow> LoadSession(const std::string& token_hash, core::TimePoint now);
   void ForgetSessions();
 
   store::Database& db_;
@@ -138,7 +137,8 @@ class Accounts {
   PasswordCost cost_;
   const core::Clock& clock_;
   std::shared_mutex cache_mu_;
-  std::unordered_map<std::string, SessionRow> session_cache_;  // GUARDED_BY(cache_mu_)
+  // By token hash. GUARDED_BY(cache_mu_)
+  std::unordered_map<std::string, std::shared_ptr<const SessionRow>> session_cache_;
 };
 
 // Username rules: 3-64 of a-z 0-9 . _ - starting with a letter or digit.
