@@ -43,7 +43,5 @@ struct HttpResponse {
 // escape, an encoded NUL, or a result that is not valid UTF-8.
 std::optional<std::string> PercentDecode(std::string_view in, bool plus_is_space);
 
-// True when `s` is well-formed UTF-8 (no overlongs, surrogates or code points above U+10FFFF).
-bool IsValidUtf8(std::string_view s);
 
 }  // namespace kenes::api

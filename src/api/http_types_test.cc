@@ -1,5 +1,7 @@
 #include "api/http_types.h"
 
+#include "core/utf8.h"
+
 #include <gtest/gtest.h>
 
 namespace kenes::api {
@@ -16,14 +18,14 @@ TEST(HttpTypesTest, PercentDecode) {
 }
 
 TEST(HttpTypesTest, Utf8Validation) {
-  EXPECT_TRUE(IsValidUtf8("plain"));
-  EXPECT_TRUE(IsValidUtf8("Нұрсұлтан Äbişūly 🙂"));
-  EXPECT_FALSE(IsValidUtf8("\xC3\x28"));          // bad continuation
-  EXPECT_FALSE(IsValidUtf8("\xE0\x80\xAF"));      // overlong
-  EXPECT_FALSE(IsValidUtf8("\xED\xA0\x80"));      // surrogate
-  EXPECT_FALSE(IsValidUtf8("\xF4\x90\x80\x80"));  // above U+10FFFF
-  EXPECT_FALSE(IsValidUtf8("\xFF"));
-  EXPECT_FALSE(IsValidUtf8("\xE2\x82"));  // truncated
+  EXPECT_TRUE(core::IsValidUtf8("plain"));
+  EXPECT_TRUE(core::IsValidUtf8("Нұрсұлтан Äbişūly 🙂"));
+  EXPECT_FALSE(core::IsValidUtf8("\xC3\x28"));          // bad continuation
+  EXPECT_FALSE(core::IsValidUtf8("\xE0\x80\xAF"));      // overlong
+  EXPECT_FALSE(core::IsValidUtf8("\xED\xA0\x80"));      // surrogate
+  EXPECT_FALSE(core::IsValidUtf8("\xF4\x90\x80\x80"));  // above U+10FFFF
+  EXPECT_FALSE(core::IsValidUtf8("\xFF"));
+  EXPECT_FALSE(core::IsValidUtf8("\xE2\x82"));  // truncated
 }
 
 TEST(HttpTypesTest, HeadersAreCaseInsensitiveOnResponses) {

@@ -1,0 +1,49 @@
+// Money, hours and dates as the payroll engine counts them: integer pence, integer milli-hours
+// and days since 1970-01-01, so that every sum is exact. Rounding is to the nearest unit with
+// halves rounded up, done once, where a rate multiplies hours or a sum is revalued.
+// Thread-safe: pure functions.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+
+namespace kenes::payroll {
+
+using Pence = std::int64_t;
+using MilliHours = std::int64_t;  // 1 hour = 1000
+
+// Days since 1970-01-01 (the proleptic Gregorian calendar).
+struct Date {
+  std::int32_t days = 0;
+  friend auto operator<=>(const Date&, const Date&) = default;
+};
+
+// "12", "12.3", "12.34" pounds -> pence. No sign, no currency symbol, no thousands separators,
+// at most 2 decimals, at most 12 integer digits. nullopt otherwise.
+std::optional<Pence> ParsePounds(std::string_view text);
+// "37", "37.5", "37.25", "37.125" hours -> milli-hours; at most 3 decimals, no sign.
+std::optional<MilliHours> ParseHours(std::string_view text);
+// A non-negative integer of at most 9 digits.
+std::optional<int> ParseCount(std::string_view text);
+// Strict "YYYY-MM-DD" with a real calendar day, years 1900-2200.
+std::optional<Date> ParseIsoDate(std::string_view text);
+
+std::string FormatDate(Date d);
+// "£1,234.56" style without separators: "£1234.56"; negative as "-£0.01".
+std::string FormatPounds(Pence p);
+// "37.5" (trailing zeros dropped, at most 3 decimals).
+std::string FormatHours(MilliHours h);
+
+// a * b / c, rounded to the nearest integer, halves up. REQUIRES: a, b >= 0, c > 0.
+std::int64_t MulDivRoundHalfUp(std::int64_t a, std::int64_t b, std::int64_t c);
+
+// Whole years of age on `on` for someone born on `born` (a birthday counts from its day; 29
+// February birthdays count from 1 March in common years).
+int AgeOn(Date born, Date on);
+// The last day a pay reference period starting on `start` may have: one month later, less a
+// day (31 Jan -> 28/29 Feb, 16 Mar -> 15 Apr).
+Date LastDayOfOneMonthFrom(Date start);
+
+}  // namespace kenes::payroll

@@ -1,0 +1,676 @@
+#include "payroll/engine/payslip_file.h"
+
+#include <csv.h>
+#include <fcntl.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <barrier>
+#include <cerrno>
+#include <cstdio>
+#include <cstring>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string_view>
+#include <thread>
+#include <unordered_map>
+
+#include "core/utf8.h"
+
+namespace kenes::payroll {
+
+const char* const kRequiredColumns[6] = {"worker_ref",   "date_of_birth", "period_start",
+                                         "period_end",   "hours_worked",  "gross_pay"};
+const char* const kOptionalColumns[8] = {"hours_paid",      "accommodation_days",
+                                         "accommodation_charge", "deductions_employer_benefit",
+                                         "recruitment_fee", "route",
+                                         "provider_ref",    "apprentice"};
+
+namespace {
+
+using core::ErrorCode;
+
+// Column slots, in the order of the two lists above.
+enum Column : int {
+  kWorkerRef,
+  kDateOfBirth,
+  kPeriodStart,
+  kPeriodEnd,
+  kHoursWorked,
+  kGrossPay,
+  kHoursPaid,
+  kAccommodationDays,
+  kAccommodationCharge,
+  kDeductions,
+  kRecruitmentFee,
+  kRoute,
+  kProviderRef,
+  kApprentice,
+  kColumnCount
+};
+
+const char* ColumnName(int c) {
+  return c < 6 ? kRequiredColumns[c] : kOptionalColumns[c - 6];
+}
+
+// A read-only mapping of part of a file, released on destruction.
+class Mapping {
+ public:
+  Mapping(int fd, long long offset, long long length) {
+    const long long page = ::sysconf(_SC_PAGESIZE);
+    const long long aligned = offset / page * page;
+    map_length_ = static_cast<size_t>(length + (offset - aligned));
+    void* p = ::mmap(nullptr, map_length_, PROT_READ, MAP_PRIVATE, fd, aligned);
+    if (p == MAP_FAILED) {
+      map_ = nullptr;
+      return;
+    }
+    map_ = static_cast<char*>(p);
+    ::madvise(map_, map_length_, MADV_SEQUENTIAL);
+    data_ = std::string_view(map_ + (offset - aligned), static_cast<size_t>(length));
+  }
+  ~Mapping() {
+    if (map_ != nullptr) ::munmap(map_, map_length_);
+  }
+  Mapping(const Mapping&) = delete;
+  Mapping& operator=(const Mapping&) = delete;
+  bool ok() const { return map_ != nullptr; }
+  std::string_view data() const { return data_; }
+
+ private:
+  char* map_ = nullptr;
+  size_t map_length_ = 0;
+  std::string_view data_;
+};
+
+// Splits one line into fields. Lines without quotes are split at commas (exactly what RFC 4180
+// does for them) without copying; lines with quotes go through libcsv.
+class FieldSplitter {
+ public:
+  FieldSplitter() { csv_init(&parser_, CSV_STRICT | CSV_STRICT_FINI); }
+  ~FieldSplitter() { csv_free(&parser_); }
+  FieldSplitter(const FieldSplitter&) = delete;
+  FieldSplitter& operator=(const FieldSplitter&) = delete;
+
+  // Fills `fields`; returns false (with `error`) for malformed quoting.
+  bool Split(std::string_view line, std::vector<std::string_view>& fields, std::string_view& error) {
+    fields.clear();
+    if (line.find('"') == std::string_view::npos) {
+      size_t start = 0;
+      while (true) {
+        const size_t comma = line.find(',', start);
+        if (comma == std::string_view::npos) {
+          fields.push_back(line.substr(start));
+          return true;
+        }
+        fields.push_back(line.substr(start, comma - start));
+        start = comma + 1;
+      }
+    }
+    storage_.clear();
+    offsets_.clear();
+    if (csv_parse(&parser_, line.data(), line.size(), &OnField, &OnRow, this) != line.size() ||
+        csv_fini(&parser_, &OnField, &OnRow, this) != 0) {
+      error = "malformed quoting (a quoted field must be closed on the same line)";
+      csv_free(&parser_);
+      csv_init(&parser_, CSV_STRICT | CSV_STRICT_FINI);
+      return false;
+    }
+    for (const auto& [from, length] : offsets_) fields.emplace_back(storage_.data() + from, length);
+    return true;
+  }
+
+ private:
+  static void OnField(void* data, size_t length, void* self_ptr) {
+    auto* self = static_cast<FieldSplitter*>(self_ptr);
+    self->offsets_.emplace_back(self->storage_.size(), length);
+    self->storage_.append(static_cast<const char*>(data), length);
+  }
+  static void OnRow(int, void*) {}
+
+  csv_parser parser_{};
+  std::string storage_;
+  std::vector<std::pair<size_t, size_t>> offsets_;
+};
+
+std::string_view Trim(std::string_view s) {
+  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
+  while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
+  return s;
+}
+
+void AppendCsvField(std::string& out, std::string_view v) {
+  if (v.find_first_of(",\"\r\n") == std::string_view::npos) {
+    out.append(v);
+    return;
+  }
+  out.push_back('"');
+  for (char c : v) {
+    if (c == '"') out.push_back('"');
+    out.push_back(c);
+  }
+  out.push_back('"');
+}
+
+void AppendJsonString(std::string& out, std::string_view v) {
+  out.push_back('"');
+  for (char c : v) {
+    switch (c) {
+      case '"': out.append("\\\""); break;
+      case '\\': out.append("\\\\"); break;
+      case '\n': out.append("\\n"); break;
+      case '\r': out.append("\\r"); break;
+      case '\t': out.append("\\t"); break;
+      default:
+        if (static_cast<unsigned char>(c) < 0x20) {
+          char buf[8];
+          std::snprintf(buf, sizeof buf, "\\u%04x", static_cast<unsigned>(static_cast<unsigned char>(c)));
+          out.append(buf);
+        } else {
+          out.push_back(c);
+        }
+    }
+  }
+  out.push_back('"');
+}
+
+void AppendInt(std::string& out, long long v) {
+  char buf[24];
+  const int n = std::snprintf(buf, sizeof buf, "%lld", v);
+  out.append(buf, static_cast<size_t>(n));
+}
+
+struct RowReject {
+  long long line;
+  std::string reason;
+  std::string_view raw;
+};
+
+struct Totals {
+  long long findings = 0;
+  Pence shortfall = 0;
+  Pence arrears = 0;
+  void Add(const Totals& o) {
+    findings += o.findings;
+    shortfall += o.shortfall;
+    arrears += o.arrears;
+  }
+};
+
+// What one worker thread produced for its part of a block.
+struct PartResult {
+  std::string output;  // formatted findings
+  std::vector<RowReject> rejects;
+  long long rows = 0;
+  long long rows_with_findings = 0;
+  std::array<long long, kRuleCount> by_rule{};
+  Pence shortfall = 0;
+  Pence arrears = 0;
+  std::unordered_map<std::string, Totals> workers;
+  std::unordered_map<std::string, Totals> providers;
+};
+
+class RowProcessor {
+ public:
+  RowProcessor(const std::array<int, kColumnCount>& columns, size_t field_count, const Checker& checker,
+               OutputFormat format, bool keep_worker_totals)
+      : columns_(columns),
+        field_count_(field_count),
+        checker_(checker),
+        format_(format),
+        keep_worker_totals_(keep_worker_totals) {}
+
+  void Process(std::string_view line, long long line_no, PartResult& r) {
+    ++r.rows;
+    if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
+    std::string_view error;
+    if (line.empty()) return Reject(r, line_no, "empty line", line);
+    if (!splitter_.Split(line, fields_, error)) return Reject(r, line_no, std::string(error), line);
+    if (fields_.size() != field_count_) {
+      return Reject(r, line_no,
+                    std::to_string(fields_.size()) + " fields where the header has " + std::to_string(field_count_),
+                    line);
+    }
+    Payslip s;
+    std::string problem;
+    auto text = [&](int c) -> std::string_view { return columns_[c] < 0 ? std::string_view() : Trim(fields_[columns_[c]]); };
+    auto need = [&](int c) -> std::string_view {
+      const auto v = text(c);
+      if (v.empty() && problem.empty()) problem = std::string(ColumnName(c)) + " is empty";
+      return v;
+    };
+    auto date = [&](int c) -> Date {
+      const auto v = need(c);
+      if (v.empty()) return {};
+      auto d = ParseIsoDate(v);
+      if (!d && problem.empty()) problem = std::string(ColumnName(c)) + ": '" + std::string(v) + "' is not a date (YYYY-MM-DD)";
+      return d.value_or(Date{});
+    };
+    auto money = [&](int c, bool required) -> Pence {
+      const auto v = required ? need(c) : text(c);
+      if (v.empty()) return 0;
+      auto p = ParsePounds(v);
+      if (!p && problem.empty()) {
+        problem = std::string(ColumnName(c)) + ": '" + std::string(v) +
+                  "' is not an amount in pounds (digits, at most 2 decimals, not negative)";
+      }
+      return p.value_or(0);
+    };
+    auto hours = [&](int c, bool required) -> std::optional<MilliHours> {
+      const auto v = required ? need(c) : text(c);
+      if (v.empty()) return std::nullopt;
+      auto h = ParseHours(v);
+      if (!h && problem.empty()) {
+        problem = std::string(ColumnName(c)) + ": '" + std::string(v) +
+                  "' is not a number of hours (at most 3 decimals, not negative)";
+      }
+      return h;
+    };
+    s.worker_ref = need(kWorkerRef);
+    s.date_of_birth = date(kDateOfBirth);
+    s.period_start = date(kPeriodStart);
+    s.period_end = date(kPeriodEnd);
+    s.hours_worked = hours(kHoursWorked, true).value_or(0);
+    s.gross_pay = money(kGrossPay, true);
+    s.hours_paid = hours(kHoursPaid, false).value_or(s.hours_worked);
+    if (const auto days = text(kAccommodationDays); !days.empty()) {
+      auto n = ParseCount(days);
+      if (!n && problem.empty()) problem = "accommodation_days: '" + std::string(days) + "' is not a whole number of days";
+      s.accommodation_days = n.value_or(0);
+    }
+    s.accommodation_charge = money(kAccommodationCharge, false);
+    s.deductions_employer_benefit = money(kDeductions, false);
+    s.recruitment_fee = money(kRecruitmentFee, false);
+    const auto route = text(kRoute);
+    if (route == "seasonal") {
+      s.seasonal = true;
+    } else if (!route.empty() && problem.empty()) {
+      problem = "route: '" + std::string(route) + "' is not 'seasonal' or empty";
+    }
+    const auto apprentice = text(kApprentice);
+    if (apprentice == "yes" || apprentice == "true" || apprentice == "1") {
+      s.apprentice = true;
+    } else if (!apprentice.empty() && apprentice != "no" && apprentice != "false" && apprentice != "0" &&
+               problem.empty()) {
+      problem = "apprentice: '" + std::string(apprentice) + "' is not yes or no";
+    }
+    s.provider_ref = text(kProviderRef);
+    if (problem.empty() && (!core::IsValidUtf8(s.worker_ref) || !core::IsValidUtf8(s.provider_ref))) {
+      problem = "worker_ref or provider_ref is not valid UTF-8";
+    }
+    if (problem.empty()) {
+      if (const auto why = checker_.Invalid(s); !why.empty()) problem = std::string(why);
+    }
+    if (!problem.empty()) return Reject(r, line_no, std::move(problem), line);
+
+    const Findings found = checker_.Check(s);
+    if (found.count == 0) return;
+    ++r.rows_with_findings;
+    Totals row_totals;
+    for (int i = 0; i < found.count; ++i) {
+      const Finding& f = found.items[static_cast<size_t>(i)];
+      ++r.by_rule[static_cast<size_t>(f.rule)];
+      r.shortfall += f.shortfall;
+      r.arrears += f.arrears;
+      row_totals.findings += 1;
+      row_totals.shortfall += f.shortfall;
+      row_totals.arrears += f.arrears;
+      Write(r.output, line_no, s, f);
+    }
+    if (keep_worker_totals_) r.workers[std::string(s.worker_ref)].Add(row_totals);
+    if (!s.provider_ref.empty()) r.providers[std::string(s.provider_ref)].Add(row_totals);
+  }
+
+ private:
+  void Reject(PartResult& r, long long line_no, std::string reason, std::string_view raw) {
+    r.rejects.push_back({line_no, std::move(reason), raw});
+  }
+
+  void Write(std::string& out, long long line_no, const Payslip& s, const Finding& f) {
+    const std::string start = FormatDate(s.period_start);
+    if (format_ == OutputFormat::kCsv) {
+      AppendInt(out, line_no);
+      out.push_back(',');
+      AppendCsvField(out, s.worker_ref);
+      out.push_back(',');
+      out.append(start);
+      out.push_back(',');
+      out.append(RuleName(f.rule));
+      out.push_back(',');
+      out.append(SeverityName(f.severity));
+      for (Pence v : {f.required, f.paid, f.shortfall, f.arrears}) {
+        out.push_back(',');
+        AppendInt(out, v);
+      }
+      for (const char* lang : {"en", "ru", "kk"}) {
+        out.push_back(',');
+        AppendCsvField(out, Explain(f, lang));
+      }
+      out.push_back('\n');
+      return;
+    }
+    if (!out.empty()) out.append(",\n");
+    out.append("{\"line\":");
+    AppendInt(out, line_no);
+    out.append(",\"worker_ref\":");
+    AppendJsonString(out, s.worker_ref);
+    out.append(",\"provider_ref\":");
+    AppendJsonString(out, s.provider_ref);
+    out.append(",\"period_start\":\"");
+    out.append(start);
+    out.append("\",\"rule\":\"");
+    out.append(RuleName(f.rule));
+    out.append("\",\"severity\":\"");
+    out.append(SeverityName(f.severity));
+    const std::pair<const char*, Pence> amounts[] = {
+        {"required_pence", f.required}, {"paid_pence", f.paid}, {"shortfall_pence", f.shortfall}, {"arrears_pence", f.arrears}};
+    out.append("\"");
+    for (const auto& [k, v] : amounts) {
+      out.append(",\"");
+      out.append(k);
+      out.append("\":");
+      AppendInt(out, v);
+    }
+    for (const char* lang : {"en", "ru", "kk"}) {
+      out.append(std::string_view(lang) == "en" ? ",\"message\":" : std::string_view(lang) == "ru" ? ",\"message_ru\":" : ",\"message_kk\":");
+      AppendJsonString(out, Explain(f, lang));
+    }
+    out.push_back('}');
+  }
+
+  const std::array<int, kColumnCount>& columns_;
+  size_t field_count_;
+  const Checker& checker_;
+  OutputFormat format_;
+  bool keep_worker_totals_;
+  FieldSplitter splitter_;
+  std::vector<std::string_view> fields_;
+};
+
+long long CountLines(std::string_view part) {
+  long long n = 0;
+  const char* p = part.data();
+  const char* end = p + part.size();
+  while (p < end) {
+    const void* nl = std::memchr(p, '\n', static_cast<size_t>(end - p));
+    ++n;
+    if (nl == nullptr) break;
+    p = static_cast<const char*>(nl) + 1;
+  }
+  return n;
+}
+
+class OutputFile {
+ public:
+  explicit OutputFile(const std::string& path) {
+    if (path == "-") {
+      file_ = stdout;
+    } else {
+      file_ = std::fopen(path.c_str(), "wb");
+      owned_ = true;
+    }
+    if (file_ != nullptr) std::setvbuf(file_, nullptr, _IOFBF, 1 << 20);
+  }
+  ~OutputFile() {
+    if (owned_ && file_ != nullptr) std::fclose(file_);
+  }
+  OutputFile(const OutputFile&) = delete;
+  OutputFile& operator=(const OutputFile&) = delete;
+  bool ok() const { return file_ != nullptr && !failed_; }
+  void Write(std::string_view s) {
+    if (file_ != nullptr && !s.empty() && std::fwrite(s.data(), 1, s.size(), file_) != s.size()) failed_ = true;
+  }
+  bool Close() {
+    if (file_ == nullptr) return false;
+    const bool flushed = std::fflush(file_) == 0;
+    if (owned_) {
+      const bool closed = std::fclose(file_) == 0;
+      file_ = nullptr;
+      return flushed && closed && !failed_;
+    }
+    return flushed && !failed_;
+  }
+
+ private:
+  std::FILE* file_ = nullptr;
+  bool owned_ = false;
+  bool failed_ = false;
+};
+
+}  // namespace
+
+core::Result<FileCheckSummary> CheckPayslipFile(const FileCheckOptions& o) {
+  const std::string& in = o.input_path;
+  const int fd = ::open(in.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return core::Fail(ErrorCode::kUnavailable, in + ": cannot open: " + std::strerror(errno));
+  struct Closer {
+    int fd;
+    ~Closer() { ::close(fd); }
+  } closer{fd};
+  struct stat st {};
+  if (::fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+    return core::Fail(ErrorCode::kInvalidArgument, in + ": not a regular file");
+  }
+  const long long size = st.st_size;
+  if (size == 0) return core::Fail(ErrorCode::kInvalidArgument, in + ":1: the file is empty (expected a CSV header row)");
+
+  // The header: the first line, within the first 64 KiB.
+  std::string_view header_line;
+  long long body_offset = 0;
+  std::array<int, kColumnCount> columns;
+  columns.fill(-1);
+  size_t field_count = 0;
+  {
+    Mapping head(fd, 0, std::min(size, 64LL << 10));
+    if (!head.ok()) return core::Fail(ErrorCode::kUnavailable, in + ": cannot read");
+    const auto data = head.data();
+    const size_t nl = data.find('\n');
+    if (nl == std::string_view::npos && size > static_cast<long long>(data.size())) {
+      return core::Fail(ErrorCode::kInvalidArgument, in + ":1: no header line in the first 64 KiB; this is not a CSV file");
+    }
+    header_line = data.substr(0, nl == std::string_view::npos ? data.size() : nl);
+    body_offset = static_cast<long long>(header_line.size()) + (nl == std::string_view::npos ? 0 : 1);
+    if (header_line.find('\0') != std::string_view::npos || !core::IsValidUtf8(header_line)) {
+      return core::Fail(ErrorCode::kInvalidArgument, in + ":1: the header is not text (binary data or invalid UTF-8); this is not a CSV file");
+    }
+    if (header_line.size() >= 3 && header_line.substr(0, 3) == "\xEF\xBB\xBF") header_line.remove_prefix(3);
+    if (!header_line.empty() && header_line.back() == '\r') header_line.remove_suffix(1);
+    FieldSplitter splitter;
+    std::vector<std::string_view> names;
+    std::string_view error;
+    if (!splitter.Split(header_line, names, error)) {
+      return core::Fail(ErrorCode::kInvalidArgument, in + ":1: the header has " + std::string(error));
+    }
+    field_count = names.size();
+    std::string duplicate;
+    for (size_t i = 0; i < names.size(); ++i) {
+      const std::string name(Trim(names[i]));
+      for (int c = 0; c < kColumnCount; ++c) {
+        if (name == ColumnName(c)) {
+          if (columns[static_cast<size_t>(c)] >= 0) duplicate = name;
+          columns[static_cast<size_t>(c)] = static_cast<int>(i);
+        }
+      }
+    }
+    if (!duplicate.empty()) return core::Fail(ErrorCode::kInvalidArgument, in + ":1: column '" + duplicate + "' appears twice");
+    std::string missing;
+    for (int c = 0; c < 6; ++c) {
+      if (columns[static_cast<size_t>(c)] < 0) missing += (missing.empty() ? "" : ", ") + std::string(ColumnName(c));
+    }
+    if (!missing.empty()) {
+      return core::Fail(ErrorCode::kInvalidArgument, in + ":1: missing required column(s): " + missing +
+                                                         " (the first line must be a header naming the columns)");
+    }
+  }
+
+  OutputFile out(o.output_path);
+  if (!out.ok()) return core::Fail(ErrorCode::kUnavailable, o.output_path + ": cannot write: " + std::strerror(errno));
+  std::unique_ptr<OutputFile> rejects;
+  if (!o.rejects_path.empty()) {
+    rejects = std::make_unique<OutputFile>(o.rejects_path);
+    if (!rejects->ok()) return core::Fail(ErrorCode::kUnavailable, o.rejects_path + ": cannot write");
+    rejects->Write("line,reason,row\n");
+  }
+  // Provider totals feed the summary; worker totals only the totals file.
+  const bool keep_worker_totals = !o.totals_path.empty();
+  if (o.format == OutputFormat::kCsv) {
+    out.Write("line,worker_ref,period_start,rule,severity,required_pence,paid_pence,shortfall_pence,"
+              "arrears_pence,message,message_ru,message_kk\n");
+  } else {
+    out.Write("{\"rules_version\":");
+    std::string v;
+    AppendJsonString(v, o.rules->version());
+    out.Write(v);
+    out.Write(",\"as_of\":\"" + FormatDate(o.as_of) + "\",\"findings\":[\n");
+  }
+
+  const Checker checker(*o.rules, o.as_of);
+  const int threads = std::max(1, o.threads);
+  FileCheckSummary summary;
+  std::unordered_map<std::string, Totals> workers, providers;
+  long long offset = body_offset;
+  long long next_line = 2;
+  bool wrote_json_item = false;
+  while (offset < size) {
+    // A block ends on a line end; it grows when a line is longer than the block (up to a limit).
+    long long want = std::min(size - offset, std::max(1LL, o.part_bytes) * threads);
+    std::unique_ptr<Mapping> block;
+    std::string_view data;
+    while (true) {
+      block = std::make_unique<Mapping>(fd, offset, want);
+      if (!block->ok()) return core::Fail(ErrorCode::kUnavailable, in + ": cannot read");
+      data = block->data();
+      if (offset + want >= size) break;
+      const size_t last = data.rfind('\n');
+      if (last != std::string_view::npos) {
+        data = data.substr(0, last + 1);
+        break;
+      }
+      if (want >= (64LL << 20)) {
+        return core::Fail(ErrorCode::kInvalidArgument, in + ":" + std::to_string(next_line) +
+                                                           ": a line longer than 64 MiB; this is not a payslip CSV file");
+      }
+      want = std::min(size - offset, want * 2);
+    }
+    // Cut the block into one part per thread, on line ends.
+    std::vector<std::string_view> parts;
+    size_t from = 0;
+    for (int t = 0; t < threads && from < data.size(); ++t) {
+      size_t to = t == threads - 1 ? data.size() : std::min(data.size(), from + data.size() / static_cast<size_t>(threads));
+      if (to < data.size()) {
+        const size_t nl = data.find('\n', to == 0 ? 0 : to - 1);
+        to = nl == std::string_view::npos ? data.size() : nl + 1;
+      }
+      parts.push_back(data.substr(from, to - from));
+      from = to;
+    }
+    std::vector<PartResult> results(parts.size());
+    std::vector<long long> counts(parts.size());
+    std::barrier sync(static_cast<std::ptrdiff_t>(parts.size()));
+    auto work = [&](size_t t) {
+      counts[t] = CountLines(parts[t]);
+      sync.arrive_and_wait();
+      long long line_no = next_line;
+      for (size_t k = 0; k < t; ++k) line_no += counts[k];
+      RowProcessor rows(columns, field_count, checker, o.format, keep_worker_totals);
+      std::string_view rest = parts[t];
+      while (!rest.empty()) {
+        const size_t nl = rest.find('\n');
+        const std::string_view line = rest.substr(0, nl);
+        rows.Process(line, line_no++, results[t]);
+        if (nl == std::string_view::npos) break;
+        rest.remove_prefix(nl + 1);
+      }
+    };
+    {
+      std::vector<std::thread> pool;
+      for (size_t t = 1; t < parts.size(); ++t) pool.emplace_back(work, t);
+      work(0);
+      for (auto& th : pool) th.join();
+    }
+    for (size_t t = 0; t < parts.size(); ++t) {
+      PartResult& r = results[t];
+      if (o.format == OutputFormat::kJson && !r.output.empty() && wrote_json_item) out.Write(",\n");
+      if (!r.output.empty()) wrote_json_item = true;
+      out.Write(r.output);
+      for (const auto& rej : r.rejects) {
+        if (o.on_reject) o.on_reject(rej.line, rej.reason);
+        if (rejects) {
+          std::string row;
+          AppendInt(row, rej.line);
+          row.push_back(',');
+          AppendCsvField(row, rej.reason);
+          row.push_back(',');
+          AppendCsvField(row, rej.raw.substr(0, std::min<size_t>(rej.raw.size(), 4096)));
+          row.push_back('\n');
+          rejects->Write(row);
+        }
+      }
+      summary.rows_read += r.rows;
+      summary.rows_rejected += static_cast<long long>(r.rejects.size());
+      summary.rows_with_findings += r.rows_with_findings;
+      for (int k = 0; k < kRuleCount; ++k) summary.findings_by_rule[static_cast<size_t>(k)] += r.by_rule[static_cast<size_t>(k)];
+      summary.total_shortfall += r.shortfall;
+      summary.total_arrears += r.arrears;
+      for (auto& [k, v] : r.workers) workers[k].Add(v);
+      for (auto& [k, v] : r.providers) providers[k].Add(v);
+      next_line += counts[t];
+    }
+    offset += static_cast<long long>(data.size());
+    if (o.on_progress) o.on_progress(offset, size);
+  }
+  if (o.format == OutputFormat::kJson) {
+    std::string tail = "\n],\"summary\":{\"rows_read\":";
+    AppendInt(tail, summary.rows_read);
+    tail += ",\"rows_rejected\":";
+    AppendInt(tail, summary.rows_rejected);
+    tail += ",\"findings_by_rule\":{";
+    for (int k = 0; k < kRuleCount; ++k) {
+      tail += (k == 0 ? "\"" : ",\"") + std::string(RuleName(static_cast<RuleId>(k))) + "\":";
+      AppendInt(tail, summary.findings_by_rule[static_cast<size_t>(k)]);
+    }
+    tail += "},\"total_shortfall_pence\":";
+    AppendInt(tail, summary.total_shortfall);
+    tail += ",\"total_arrears_pence\":";
+    AppendInt(tail, summary.total_arrears);
+    tail += "}}\n";
+    out.Write(tail);
+  }
+  if (!out.Close()) return core::Fail(ErrorCode::kUnavailable, o.output_path + ": write failed: " + std::strerror(errno));
+  if (rejects && !rejects->Close()) return core::Fail(ErrorCode::kUnavailable, o.rejects_path + ": write failed");
+
+  std::vector<Total> provider_list;
+  for (auto& [k, v] : providers) provider_list.push_back({"provider", k, v.findings, v.shortfall, v.arrears});
+  std::sort(provider_list.begin(), provider_list.end(),
+            [](const Total& a, const Total& b) { return a.arrears != b.arrears ? a.arrears > b.arrears : a.ref < b.ref; });
+  if (!o.totals_path.empty()) {
+    OutputFile totals(o.totals_path);
+    if (!totals.ok()) return core::Fail(ErrorCode::kUnavailable, o.totals_path + ": cannot write");
+    totals.Write("kind,ref,findings,shortfall_pence,arrears_pence\n");
+    std::vector<Total> worker_list;
+    for (auto& [k, v] : workers) worker_list.push_back({"worker", k, v.findings, v.shortfall, v.arrears});
+    std::sort(worker_list.begin(), worker_list.end(),
+              [](const Total& a, const Total& b) { return a.arrears != b.arrears ? a.arrears > b.arrears : a.ref < b.ref; });
+    for (const auto* list : {&provider_list, &worker_list}) {
+      for (const auto& t : *list) {
+        std::string row = t.kind + ",";
+        AppendCsvField(row, t.ref);
+        for (long long v : {t.findings, static_cast<long long>(t.shortfall), static_cast<long long>(t.arrears)}) {
+          row.push_back(',');
+          AppendInt(row, v);
+        }
+        row.push_back('\n');
+        totals.Write(row);
+      }
+    }
+    if (!totals.Close()) return core::Fail(ErrorCode::kUnavailable, o.totals_path + ": write failed");
+  }
+  provider_list.resize(std::min<size_t>(provider_list.size(), 5));
+  summary.top_providers = std::move(provider_list);
+  return summary;
+}
+
+}  // namespace kenes::payroll
