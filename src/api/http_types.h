@@ -43,5 +43,4 @@ struct HttpResponse {
 // escape, an encoded NUL, or a result that is not valid UTF-8.
 std::optional<std::string> PercentDecode(std::string_view in, bool plus_is_space);
 
-
 }  // namespace kenes::api

@@ -1,8 +1,8 @@
 #include "api/http_types.h"
 
-#include "core/utf8.h"
-
 #include <gtest/gtest.h>
+
+#include "core/utf8.h"
 
 namespace kenes::api {
 namespace {

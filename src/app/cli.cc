@@ -2,10 +2,15 @@
 
 #include <spdlog/sinks/stdout_color_sinks.h>
 #include <spdlog/spdlog.h>
+#include <unistd.h>
 
 #include <CLI/CLI.hpp>
+#include <chrono>
 #include <fstream>
+#include <iomanip>
 #include <iostream>
+#include <sstream>
+#include <thread>
 
 #include "api/access_log.h"
 #include "api/api.h"
@@ -14,6 +19,7 @@
 #include "audit/audit_log.h"
 #include "auth/accounts.h"
 #include "core/crypto.h"
+#include "payroll/engine/payslip_file.h"
 
 namespace kenes::app {
 namespace {
@@ -113,6 +119,86 @@ void PrintUsers(const std::vector<auth::User>& users, bool as_json) {
   }
 }
 
+struct PayrollArgs {
+  std::string input, output = "-", as_of, format = "csv", rejects, totals, rules;
+  int threads = 0;
+};
+
+// `kenes payroll check`: exit 0 when every row was checked, 3 when some were rejected.
+int PayrollCheck(const PayrollArgs& a) {
+  payroll::FileCheckOptions o;
+  o.input_path = a.input;
+  o.output_path = a.output;
+  o.rejects_path = a.rejects;
+  o.totals_path = a.totals;
+  o.format = a.format == "json" ? payroll::OutputFormat::kJson : payroll::OutputFormat::kCsv;
+  o.threads = a.threads > 0 ? a.threads
+                            : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+  std::optional<payroll::Rules> custom;
+  if (!a.rules.empty()) {
+    std::ifstream in(a.rules);
+    if (!in) throw CommandError{kExitUsage, a.rules + ": cannot open rules file"};
+    std::stringstream text;
+    text << in.rdbuf();
+    custom = OrFail(payroll::Rules::Parse(text.str(), a.rules));
+  }
+  o.rules = custom ? &*custom : &payroll::Rules::Builtin();
+  if (a.as_of.empty()) {
+    const auto today = core::FormatUtc(core::SystemClock().Now()).substr(0, 10);
+    o.as_of = *payroll::ParseIsoDate(today);
+  } else {
+    auto d = payroll::ParseIsoDate(a.as_of);
+    if (!d) throw CommandError{kExitUsage, "--as-of: '" + a.as_of + "' is not a date (YYYY-MM-DD)"};
+    o.as_of = *d;
+  }
+  if (o.rules->WageOn(o.as_of) == nullptr) {
+    throw CommandError{kExitUsage,
+                       "--as-of " + a.as_of + " is before the first rates in the rules"};
+  }
+  const bool tty = ::isatty(2) != 0;
+  long long shown = 0;
+  const long long kShownWithFile = 20;
+  o.on_reject = [&](long long line, const std::string& reason) {
+    if (!a.rejects.empty() && shown >= kShownWithFile) return;
+    if (tty && shown == 0) std::cerr << "\r\033[K";
+    std::cerr << a.input << ":" << line << ": rejected: " << reason << "\n";
+    ++shown;
+  };
+  o.on_progress = [&](long long done, long long total) {
+    if (!tty || total < (64LL << 20)) return;
+    const int width = 40;
+    const int filled = static_cast<int>(width * done / total);
+    std::cerr << "\r[" << std::string(static_cast<size_t>(filled), '#')
+              << std::string(static_cast<size_t>(width - filled), '.') << "] "
+              << (100 * done / total) << "%" << std::flush;
+    if (done == total) std::cerr << "\n";
+  };
+  const auto start = std::chrono::steady_clock::now();
+  const auto s = OrFail(payroll::CheckPayslipFile(o));
+  const double seconds =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  if (!a.rejects.empty() && s.rows_rejected > shown) {
+    std::cerr << "... and " << (s.rows_rejected - shown) << " more rejected rows in " << a.rejects
+              << "\n";
+  }
+  std::cerr << "kenes: payroll: " << s.rows_read << " rows read, " << s.rows_rejected
+            << " rejected, " << s.rows_with_findings << " with findings (" << std::fixed
+            << std::setprecision(2) << seconds << " s, rules " << o.rules->version() << ", as of "
+            << payroll::FormatDate(o.as_of) << ")\n";
+  for (int r = 0; r < payroll::kRuleCount; ++r) {
+    std::cerr << "  " << std::left << std::setw(30)
+              << payroll::RuleName(static_cast<payroll::RuleId>(r)) << std::right << std::setw(10)
+              << s.findings_by_rule[static_cast<size_t>(r)] << "\n";
+  }
+  std::cerr << "  total shortfall " << payroll::FormatPounds(s.total_shortfall)
+            << ", total arrears owed now " << payroll::FormatPounds(s.total_arrears) << "\n";
+  for (const auto& p : s.top_providers) {
+    std::cerr << "  provider " << p.ref << ": " << p.findings << " findings, arrears "
+              << payroll::FormatPounds(p.arrears) << "\n";
+  }
+  return s.rows_rejected > 0 ? 3 : kExitOk;
+}
+
 }  // namespace
 
 int Main(int argc, char** argv) {
@@ -195,6 +281,37 @@ int Main(int argc, char** argv) {
       audit_cmd->add_subcommand("verify", "Recompute the hash chain; exit 1 if it is broken");
   add_common(audit_verify);
 
+  // payroll
+  auto* payroll_cmd = app.add_subcommand("payroll", "UK pay compliance checks");
+  payroll_cmd->require_subcommand(1);
+  PayrollArgs pay;
+  auto* payroll_check = payroll_cmd->add_subcommand(
+      "check",
+      "Check payslips against the UK minimum wage, the accommodation offset, recruitment fees and "
+      "the Seasonal Worker route's pay and hours; write findings with arrears. Exit codes: 0 all "
+      "rows checked, 3 some rows rejected (each reported with its line), 2 bad usage or an input "
+      "that is not a payslip CSV, 1 failure.");
+  payroll_check
+      ->add_option("--input", pay.input,
+                   "payslip CSV with a header; required columns: worker_ref, date_of_birth, "
+                   "period_start, period_end, hours_worked, gross_pay; optional: hours_paid, "
+                   "accommodation_days, accommodation_charge, deductions_employer_benefit, "
+                   "recruitment_fee, route, provider_ref, apprentice")
+      ->required();
+  payroll_check->add_option("--output", pay.output, "findings file ('-' for standard output)");
+  payroll_check->add_option("--as-of", pay.as_of,
+                            "the date arrears are revalued to (default today)");
+  payroll_check->add_option("--format", pay.format, "csv or json")
+      ->check(CLI::IsMember({"csv", "json"}));
+  payroll_check->add_option("--threads", pay.threads, "worker threads (default: all cores)")
+      ->check(CLI::Range(1, 256));
+  payroll_check->add_option("--rejects", pay.rejects,
+                            "write rejected rows (line, reason, row) here");
+  payroll_check->add_option("--totals", pay.totals,
+                            "write per-provider and per-worker totals here");
+  payroll_check->add_option("--rules", pay.rules,
+                            "rules file (default: the built-in rules/uk_pay.toml)");
+
   // demo
   auto* demo = app.add_subcommand("demo", "Demo data");
   demo->require_subcommand(1);
@@ -224,6 +341,7 @@ int Main(int argc, char** argv) {
     const auth::Principal system = auth::SystemPrincipal();
 
     if (serve->parsed()) return Serve(config, serve_migrate, port_file);
+    if (payroll_check->parsed()) return PayrollCheck(pay);  // a pure engine: no database
 
     auto db = OrFail(OpenDatabase(config, 2, !migrate->parsed()));
     if (migrate->parsed()) {

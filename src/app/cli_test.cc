@@ -2,6 +2,7 @@
 // and every database command run as the real binary on SQLite and PostgreSQL.
 #include <gtest/gtest.h>
 
+#include <filesystem>
 #include <fstream>
 #include <memory>
 #include <nlohmann/json.hpp>
@@ -146,6 +147,68 @@ TEST(CliTest, MissingConfigFileIsAUsageError) {
 }
 
 // Commands against a real database, on both backends.
+// `kenes payroll check`: a pure engine, no database.
+TEST(CliPayrollTest, FindingsRejectsAndExitCodes) {
+  kenes::testing::TempDir dir;
+  const std::string input = dir.path() + "/payslips.csv";
+  std::ofstream(input) << "worker_ref,date_of_birth,period_start,period_end,hours_worked,gross_pay,"
+                          "recruitment_fee\n"
+                          "KZ-1,1977-05-01,2022-12-01,2022-12-08,35,250.00,\n"  // T2: owed 90.49
+                          "KZ-2,1990-01-01,2025-06-02,2025-06-08,40,488.40,150\n"
+                          "KZ-3,1990-01-01,2025-06-02,2025-06-08,forty,488.40,\n";
+  const std::string output = dir.path() + "/findings.csv";
+  const auto r = RunKenes({"payroll", "check", "--input", input, "--output", output, "--as-of",
+                           "2023-04-15", "--threads", "2"});
+  EXPECT_EQ(r.exit_code, 3) << r.err;  // a row was rejected
+  EXPECT_NE(r.err.find(input + ":4: rejected: hours_worked: 'forty'"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("3 rows read, 1 rejected"), std::string::npos) << r.err;
+  std::ifstream in(output);
+  std::string header, first, second;
+  std::getline(in, header);
+  std::getline(in, first);
+  std::getline(in, second);
+  EXPECT_EQ(header.rfind("line,worker_ref,period_start,rule,severity,required_pence,paid_pence,"
+                         "shortfall_pence,arrears_pence,message",
+                         0),
+            0u);
+  EXPECT_EQ(first.rfind("2,KZ-1,2022-12-01,nmw.underpayment,violation,33250,25000,8250,9049,", 0),
+            0u)
+      << first;
+  EXPECT_EQ(second.rfind("3,KZ-2,2025-06-02,fees.recruitment,violation,0,15000,15000,15000,", 0),
+            0u)
+      << second;
+
+  // Every row good: exit 0; JSON on standard output.
+  std::ofstream(input)
+      << "worker_ref,date_of_birth,period_start,period_end,hours_worked,gross_pay\n"
+         "KZ-1,1977-05-01,2022-12-01,2022-12-08,35,250.00\n";
+  const auto ok =
+      RunKenes({"payroll", "check", "--input", input, "--format", "json", "--as-of", "2023-04-15"});
+  EXPECT_EQ(ok.exit_code, 0) << ok.err;
+  const auto doc = nlohmann::json::parse(ok.out, nullptr, false);
+  ASSERT_FALSE(doc.is_discarded()) << ok.out;
+  EXPECT_EQ(doc["findings"][0]["arrears_pence"], 9049);
+}
+
+TEST(CliPayrollTest, UsageErrorsAndNonCsvInputExitTwo) {
+  kenes::testing::TempDir dir;
+  const std::string input = dir.path() + "/payslips.csv";
+  std::ofstream(input) << "name,age\nAigerim,30\n";
+  const std::string output = dir.path() + "/findings.csv";
+  const auto not_payslips = RunKenes({"payroll", "check", "--input", input, "--output", output});
+  EXPECT_EQ(not_payslips.exit_code, 2);
+  EXPECT_NE(not_payslips.err.find(input + ":1: missing required column(s)"), std::string::npos)
+      << not_payslips.err;
+  EXPECT_FALSE(std::filesystem::exists(output)) << "nothing written";
+  EXPECT_EQ(RunKenes({"payroll", "check"}).exit_code, 2);
+  EXPECT_EQ(RunKenes({"payroll", "check", "--input", input, "--as-of", "31/12/2025"}).exit_code, 2);
+  EXPECT_EQ(RunKenes({"payroll", "check", "--input", input, "--format", "xml"}).exit_code, 2);
+  EXPECT_EQ(RunKenes({"payroll", "check", "--input", input, "--threads", "0"}).exit_code, 2);
+  const auto missing = RunKenes({"payroll", "check", "--input", dir.path() + "/nope.csv"});
+  EXPECT_EQ(missing.exit_code, 1);
+  EXPECT_NE(missing.err.find("cannot open"), std::string::npos) << missing.err;
+}
+
 class CliDatabaseTest : public ::testing::TestWithParam<std::string> {
  protected:
   void SetUp() override {

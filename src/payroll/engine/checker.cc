@@ -6,18 +6,26 @@ namespace kenes::payroll {
 
 std::string_view RuleName(RuleId rule) {
   switch (rule) {
-    case RuleId::kNmwUnderpayment: return "nmw.underpayment";
-    case RuleId::kAccommodationOffsetExceeded: return "accommodation.offset_exceeded";
-    case RuleId::kRecruitmentFee: return "fees.recruitment";
-    case RuleId::kSeasonalMinRate: return "seasonal.min_rate";
-    case RuleId::kSeasonalHoursGuarantee: return "seasonal.hours_guarantee";
+    case RuleId::kNmwUnderpayment:
+      return "nmw.underpayment";
+    case RuleId::kAccommodationOffsetExceeded:
+      return "accommodation.offset_exceeded";
+    case RuleId::kRecruitmentFee:
+      return "fees.recruitment";
+    case RuleId::kSeasonalMinRate:
+      return "seasonal.min_rate";
+    case RuleId::kSeasonalHoursGuarantee:
+      return "seasonal.hours_guarantee";
   }
   return "unknown";
 }
 
-std::string_view SeverityName(Severity s) { return s == Severity::kWarning ? "warning" : "violation"; }
+std::string_view SeverityName(Severity s) {
+  return s == Severity::kWarning ? "warning" : "violation";
+}
 
-Checker::Checker(const Rules& rules, Date as_of) : rules_(rules), as_of_(as_of), now_(rules.WageOn(as_of)) {}
+Checker::Checker(const Rules& rules, Date as_of)
+    : rules_(rules), as_of_(as_of), now_(rules.WageOn(as_of)) {}
 
 std::string_view Checker::Invalid(const Payslip& s) const {
   if (s.period_end < s.period_start) return "period_end is before period_start";
@@ -27,11 +35,13 @@ std::string_view Checker::Invalid(const Payslip& s) const {
   if (s.period_start < s.date_of_birth) return "date_of_birth is after the start of the pay period";
   const int days = s.period_end.days - s.period_start.days + 1;
   if (s.accommodation_days > days) return "accommodation_days exceeds the days in the pay period";
-  if (rules_.WageOn(s.period_start) == nullptr) return "no minimum wage rates for a period this early";
+  if (rules_.WageOn(s.period_start) == nullptr)
+    return "no minimum wage rates for a period this early";
   return {};
 }
 
-Pence Checker::Revalue(Pence shortfall, Pence rate_then, const AgeBand& band_then, bool apprentice) const {
+Pence Checker::Revalue(Pence shortfall, Pence rate_then, const AgeBand& band_then,
+                       bool apprentice) const {
   // HMRC: arrears = max(shortfall, shortfall / rate then * current rate of the band that applied
   // then). Bands are matched by their lower age bound, so a 23-year-old underpaid in 2020 (21-24)
   // is revalued at today's rate for a 21-year-old, never at a higher band's.
@@ -114,9 +124,15 @@ Findings Checker::Check(const Payslip& s) const {
     Pence route_rate = rate;
     if (const SeasonalMinimum* m = rules_.SeasonalMinimumOn(s.period_start)) {
       switch (m->basis) {
-        case SeasonalBasis::kWorkerMinimumWage: route_rate = rate; break;
-        case SeasonalBasis::kFixed: route_rate = m->fixed_rate; break;
-        case SeasonalBasis::kNationalLivingWage: route_rate = w.Top().rate; break;
+        case SeasonalBasis::kWorkerMinimumWage:
+          route_rate = rate;
+          break;
+        case SeasonalBasis::kFixed:
+          route_rate = m->fixed_rate;
+          break;
+        case SeasonalBasis::kNationalLivingWage:
+          route_rate = w.Top().rate;
+          break;
       }
     }
     const Pence route_required = MulDivRoundHalfUp(s.hours_paid, route_rate, 1000);
@@ -133,8 +149,8 @@ Findings Checker::Check(const Payslip& s) const {
     }
     if (const SeasonalHours* h = rules_.SeasonalHoursOn(s.period_start)) {
       // 32 paid hours a week, pro rata over the PRP's days.
-      const MilliHours guaranteed = MulDivRoundHalfUp(static_cast<std::int64_t>(h->hours_per_week) * 1000,
-                                                      prp_days, 7);
+      const MilliHours guaranteed =
+          MulDivRoundHalfUp(static_cast<std::int64_t>(h->hours_per_week) * 1000, prp_days, 7);
       if (s.hours_paid < guaranteed) {
         Finding f;
         f.rule = RuleId::kSeasonalHoursGuarantee;
@@ -194,7 +210,8 @@ std::string Explain(const Finding& f, std::string_view lang) {
         return "Жұмысқа орналастыру үшін жұмысшыдан " + paid +
                " алым алынған: мұндай алымдар заңсыз және қайтарылуға тиіс.";
       }
-      return "Recruitment fee " + paid + " charged to the worker: fees for finding work are unlawful "
+      return "Recruitment fee " + paid +
+             " charged to the worker: fees for finding work are unlawful "
              "and must be repaid.";
     case RuleId::kSeasonalMinRate:
       if (ru) {
@@ -208,20 +225,20 @@ std::string Explain(const Finding& f, std::string_view lang) {
                shortfall + ".";
       }
       return "Seasonal Worker route: basic pay " + paid + " for " + hours +
-             " paid h is below the route minimum of " + rate + "/h (" + req + "); short " + shortfall +
-             ".";
+             " paid h is below the route minimum of " + rate + "/h (" + req + "); short " +
+             shortfall + ".";
     case RuleId::kSeasonalHoursGuarantee: {
       const std::string paid_hours = FormatHours(f.hours - f.hours_short);
       const std::string missing = FormatHours(f.hours_short);
       if (ru) {
         return "Виза сезонного работника: оплачено " + paid_hours + " ч вместо гарантированных " +
-               hours + " ч (32 ч в неделю × " + days + " дн. ÷ 7); не хватает " + missing + " ч = " +
-               shortfall + " по " + rate + "/ч.";
+               hours + " ч (32 ч в неделю × " + days + " дн. ÷ 7); не хватает " + missing +
+               " ч = " + shortfall + " по " + rate + "/ч.";
       }
       if (kk) {
         return "Маусымдық жұмысшы визасы: кепілдендірілген " + hours + " сағ орнына " + paid_hours +
-               " сағ төленген (аптасына 32 сағ × " + days + " күн ÷ 7); " + missing + " сағ жетпейді = " +
-               shortfall + " (" + rate + "/сағ).";
+               " сағ төленген (аптасына 32 сағ × " + days + " күн ÷ 7); " + missing +
+               " сағ жетпейді = " + shortfall + " (" + rate + "/сағ).";
       }
       return "Seasonal Worker route: " + paid_hours + " h paid against the guaranteed " + hours +
              " h (32 h a week × " + days + " days ÷ 7); " + missing + " h short = " + shortfall +

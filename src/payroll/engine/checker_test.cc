@@ -12,16 +12,22 @@ Date D(const char* s) { return *ParseIsoDate(s); }
 
 // Rules with one band for everyone, pinned to an example's figures.
 Rules Pinned(Pence rate_then, Pence offset_then, Pence rate_now) {
-  const std::string text = "version = \"pinned\"\n"
-                           "[[minimum_wage]]\neffective_from = 2012-10-01\n"
-                           "bands = [ { name = \"all\", min_age = 0, pence = " + std::to_string(rate_then) + " } ]\n"
-                           "apprentice_pence = 100\naccommodation_offset_daily_pence = " + std::to_string(offset_then) +
-                           "\nsource = \"example\"\n"
-                           "[[minimum_wage]]\neffective_from = 2013-10-01\n"
-                           "bands = [ { name = \"all\", min_age = 0, pence = " + std::to_string(rate_now) + " } ]\n"
-                           "apprentice_pence = 100\naccommodation_offset_daily_pence = 500\nsource = \"example\"\n"
-                           "[[seasonal_minimum]]\neffective_from = 2012-01-01\nbasis = \"nmw\"\nsource = \"s\"\n"
-                           "[[seasonal_hours]]\neffective_from = 2030-01-01\nhours_per_week = 32\nsource = \"s\"\n";
+  const std::string text =
+      "version = \"pinned\"\n"
+      "[[minimum_wage]]\neffective_from = 2012-10-01\n"
+      "bands = [ { name = \"all\", min_age = 0, pence = " +
+      std::to_string(rate_then) +
+      " } ]\n"
+      "apprentice_pence = 100\naccommodation_offset_daily_pence = " +
+      std::to_string(offset_then) +
+      "\nsource = \"example\"\n"
+      "[[minimum_wage]]\neffective_from = 2013-10-01\n"
+      "bands = [ { name = \"all\", min_age = 0, pence = " +
+      std::to_string(rate_now) +
+      " } ]\n"
+      "apprentice_pence = 100\naccommodation_offset_daily_pence = 500\nsource = \"example\"\n"
+      "[[seasonal_minimum]]\neffective_from = 2012-01-01\nbasis = \"nmw\"\nsource = \"s\"\n"
+      "[[seasonal_hours]]\neffective_from = 2030-01-01\nhours_per_week = 32\nsource = \"s\"\n";
   auto r = Rules::Parse(text, "pinned");
   EXPECT_TRUE(r.has_value()) << r.error().message;
   return std::move(*r);
@@ -77,9 +83,9 @@ struct AccommodationCase {
   const char* name;
   int days;
   Pence charge;
-  Pence nmw_pay;       // the example's pay for minimum-wage purposes
-  bool fails_at_619;   // below £6.19 an hour
-  Pence excess;        // accommodation.offset_exceeded shortfall (0: no warning)
+  Pence nmw_pay;      // the example's pay for minimum-wage purposes
+  bool fails_at_619;  // below £6.19 an hour
+  Pence excess;       // accommodation.offset_exceeded shortfall (0: no warning)
 };
 
 TEST(WorkedExamplesTest, T3ToT6AccommodationOffset) {
@@ -147,7 +153,7 @@ TEST(BoundaryTest, PeriodStartingOn31MarchUsesTheOldRate) {
 TEST(BoundaryTest, BirthdayInsideThePeriodKeepsTheBand) {
   const Checker c(Rules::Builtin(), D("2025-06-30"));
   Payslip s = Slip("2025-06-01", "2025-06-07", 40, 40000);  // 40 x 10.00 (18-20)
-  s.date_of_birth = D("2004-06-05");                          // 21 on the 5th
+  s.date_of_birth = D("2004-06-05");                        // 21 on the 5th
   EXPECT_EQ(c.Check(s).count, 0);
   s.period_start = D("2025-06-08");
   s.period_end = D("2025-06-14");

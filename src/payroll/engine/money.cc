@@ -123,8 +123,8 @@ int AgeOn(Date born, Date on) {
 
 Date LastDayOfOneMonthFrom(Date start) {
   const auto s = ToCivil(start);
-  const std::chrono::year_month next = std::chrono::year_month{s.year(), s.month()} +
-                                       std::chrono::months{1};
+  const std::chrono::year_month next =
+      std::chrono::year_month{s.year(), s.month()} + std::chrono::months{1};
   const year_month_day same_day_next_month = next / s.day();
   if (same_day_next_month.ok()) return Date{FromCivil(same_day_next_month).days - 1};
   // The day does not exist next month (31 Jan): the period may run to that month's end.

@@ -8,12 +8,23 @@ namespace {
 Date D(const char* s) { return *ParseIsoDate(s); }
 
 TEST(MoneyTest, ParsePounds) {
-  const std::pair<const char*, std::optional<Pence>> cases[] = {
-      {"0", 0},        {"12", 1200},     {"12.3", 1230},  {"12.34", 1234}, {"0.01", 1},
-      {"415.00", 41500}, {"999999999999.99", 99999999999999}, {"", std::nullopt},
-      {"12.345", std::nullopt}, {"-1", std::nullopt},  {"£12", std::nullopt}, {"1,000", std::nullopt},
-      {"12.", std::nullopt}, {".5", std::nullopt}, {"1e3", std::nullopt}, {" 12", std::nullopt},
-      {"1234567890123", std::nullopt}};
+  const std::pair<const char*, std::optional<Pence>> cases[] = {{"0", 0},
+                                                                {"12", 1200},
+                                                                {"12.3", 1230},
+                                                                {"12.34", 1234},
+                                                                {"0.01", 1},
+                                                                {"415.00", 41500},
+                                                                {"999999999999.99", 99999999999999},
+                                                                {"", std::nullopt},
+                                                                {"12.345", std::nullopt},
+                                                                {"-1", std::nullopt},
+                                                                {"£12", std::nullopt},
+                                                                {"1,000", std::nullopt},
+                                                                {"12.", std::nullopt},
+                                                                {".5", std::nullopt},
+                                                                {"1e3", std::nullopt},
+                                                                {" 12", std::nullopt},
+                                                                {"1234567890123", std::nullopt}};
   for (const auto& [text, want] : cases) EXPECT_EQ(ParsePounds(text), want) << text;
 }
 
@@ -29,7 +40,8 @@ TEST(MoneyTest, ParseHours) {
 TEST(MoneyTest, Dates) {
   EXPECT_EQ(ParseIsoDate("1970-01-01")->days, 0);
   EXPECT_EQ(ParseIsoDate("2024-02-29")->days - ParseIsoDate("2024-02-28")->days, 1);
-  for (const char* bad : {"2023-02-29", "2024-13-01", "2024-1-01", "01.02.2024", "2024/02/01", "", "1899-12-31"}) {
+  for (const char* bad :
+       {"2023-02-29", "2024-13-01", "2024-1-01", "01.02.2024", "2024/02/01", "", "1899-12-31"}) {
     EXPECT_FALSE(ParseIsoDate(bad).has_value()) << bad;
   }
   EXPECT_EQ(FormatDate(D("2025-02-11")), "2025-02-11");
@@ -52,10 +64,10 @@ TEST(MoneyTest, OneMonthPeriods) {
 }
 
 TEST(MoneyTest, RoundingIsHalfUp) {
-  EXPECT_EQ(MulDivRoundHalfUp(3200, 593, 580), 3272);   // 3271.72
-  EXPECT_EQ(MulDivRoundHalfUp(8250, 1042, 950), 9049);  // 9048.95
-  EXPECT_EQ(MulDivRoundHalfUp(1, 1, 2), 1);             // 0.5 -> 1
-  EXPECT_EQ(MulDivRoundHalfUp(1, 1, 3), 0);             // 0.33 -> 0
+  EXPECT_EQ(MulDivRoundHalfUp(3200, 593, 580), 3272);      // 3271.72
+  EXPECT_EQ(MulDivRoundHalfUp(8250, 1042, 950), 9049);     // 9048.95
+  EXPECT_EQ(MulDivRoundHalfUp(1, 1, 2), 1);                // 0.5 -> 1
+  EXPECT_EQ(MulDivRoundHalfUp(1, 1, 3), 0);                // 0.33 -> 0
   EXPECT_EQ(MulDivRoundHalfUp(37500, 1221, 1000), 45788);  // 457.875 -> 457.88
   EXPECT_EQ(MulDivRoundHalfUp(4000000000000, 100000, 7), 57142857142857143);
 }

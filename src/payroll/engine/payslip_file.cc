@@ -22,12 +22,12 @@
 
 namespace kenes::payroll {
 
-const char* const kRequiredColumns[6] = {"worker_ref",   "date_of_birth", "period_start",
-                                         "period_end",   "hours_worked",  "gross_pay"};
-const char* const kOptionalColumns[8] = {"hours_paid",      "accommodation_days",
+const char* const kRequiredColumns[6] = {"worker_ref", "date_of_birth", "period_start",
+                                         "period_end", "hours_worked",  "gross_pay"};
+const char* const kOptionalColumns[8] = {"hours_paid",           "accommodation_days",
                                          "accommodation_charge", "deductions_employer_benefit",
-                                         "recruitment_fee", "route",
-                                         "provider_ref",    "apprentice"};
+                                         "recruitment_fee",      "route",
+                                         "provider_ref",         "apprentice"};
 
 namespace {
 
@@ -52,9 +52,7 @@ enum Column : int {
   kColumnCount
 };
 
-const char* ColumnName(int c) {
-  return c < 6 ? kRequiredColumns[c] : kOptionalColumns[c - 6];
-}
+const char* ColumnName(int c) { return c < 6 ? kRequiredColumns[c] : kOptionalColumns[c - 6]; }
 
 // A read-only mapping of part of a file, released on destruction.
 class Mapping {
@@ -96,7 +94,8 @@ class FieldSplitter {
   FieldSplitter& operator=(const FieldSplitter&) = delete;
 
   // Fills `fields`; returns false (with `error`) for malformed quoting.
-  bool Split(std::string_view line, std::vector<std::string_view>& fields, std::string_view& error) {
+  bool Split(std::string_view line, std::vector<std::string_view>& fields,
+             std::string_view& error) {
     fields.clear();
     if (line.find('"') == std::string_view::npos) {
       size_t start = 0;
@@ -159,15 +158,26 @@ void AppendJsonString(std::string& out, std::string_view v) {
   out.push_back('"');
   for (char c : v) {
     switch (c) {
-      case '"': out.append("\\\""); break;
-      case '\\': out.append("\\\\"); break;
-      case '\n': out.append("\\n"); break;
-      case '\r': out.append("\\r"); break;
-      case '\t': out.append("\\t"); break;
+      case '"':
+        out.append("\\\"");
+        break;
+      case '\\':
+        out.append("\\\\");
+        break;
+      case '\n':
+        out.append("\\n");
+        break;
+      case '\r':
+        out.append("\\r");
+        break;
+      case '\t':
+        out.append("\\t");
+        break;
       default:
         if (static_cast<unsigned char>(c) < 0x20) {
           char buf[8];
-          std::snprintf(buf, sizeof buf, "\\u%04x", static_cast<unsigned>(static_cast<unsigned char>(c)));
+          std::snprintf(buf, sizeof buf, "\\u%04x",
+                        static_cast<unsigned>(static_cast<unsigned char>(c)));
           out.append(buf);
         } else {
           out.push_back(c);
@@ -215,8 +225,8 @@ struct PartResult {
 
 class RowProcessor {
  public:
-  RowProcessor(const std::array<int, kColumnCount>& columns, size_t field_count, const Checker& checker,
-               OutputFormat format, bool keep_worker_totals)
+  RowProcessor(const std::array<int, kColumnCount>& columns, size_t field_count,
+               const Checker& checker, OutputFormat format, bool keep_worker_totals)
       : columns_(columns),
         field_count_(field_count),
         checker_(checker),
@@ -231,12 +241,15 @@ class RowProcessor {
     if (!splitter_.Split(line, fields_, error)) return Reject(r, line_no, std::string(error), line);
     if (fields_.size() != field_count_) {
       return Reject(r, line_no,
-                    std::to_string(fields_.size()) + " fields where the header has " + std::to_string(field_count_),
+                    std::to_string(fields_.size()) + " fields where the header has " +
+                        std::to_string(field_count_),
                     line);
     }
     Payslip s;
     std::string problem;
-    auto text = [&](int c) -> std::string_view { return columns_[c] < 0 ? std::string_view() : Trim(fields_[columns_[c]]); };
+    auto text = [&](int c) -> std::string_view {
+      return columns_[c] < 0 ? std::string_view() : Trim(fields_[columns_[c]]);
+    };
     auto need = [&](int c) -> std::string_view {
       const auto v = text(c);
       if (v.empty() && problem.empty()) problem = std::string(ColumnName(c)) + " is empty";
@@ -246,7 +259,9 @@ class RowProcessor {
       const auto v = need(c);
       if (v.empty()) return {};
       auto d = ParseIsoDate(v);
-      if (!d && problem.empty()) problem = std::string(ColumnName(c)) + ": '" + std::string(v) + "' is not a date (YYYY-MM-DD)";
+      if (!d && problem.empty())
+        problem =
+            std::string(ColumnName(c)) + ": '" + std::string(v) + "' is not a date (YYYY-MM-DD)";
       return d.value_or(Date{});
     };
     auto money = [&](int c, bool required) -> Pence {
@@ -278,7 +293,8 @@ class RowProcessor {
     s.hours_paid = hours(kHoursPaid, false).value_or(s.hours_worked);
     if (const auto days = text(kAccommodationDays); !days.empty()) {
       auto n = ParseCount(days);
-      if (!n && problem.empty()) problem = "accommodation_days: '" + std::string(days) + "' is not a whole number of days";
+      if (!n && problem.empty())
+        problem = "accommodation_days: '" + std::string(days) + "' is not a whole number of days";
       s.accommodation_days = n.value_or(0);
     }
     s.accommodation_charge = money(kAccommodationCharge, false);
@@ -293,12 +309,13 @@ class RowProcessor {
     const auto apprentice = text(kApprentice);
     if (apprentice == "yes" || apprentice == "true" || apprentice == "1") {
       s.apprentice = true;
-    } else if (!apprentice.empty() && apprentice != "no" && apprentice != "false" && apprentice != "0" &&
-               problem.empty()) {
+    } else if (!apprentice.empty() && apprentice != "no" && apprentice != "false" &&
+               apprentice != "0" && problem.empty()) {
       problem = "apprentice: '" + std::string(apprentice) + "' is not yes or no";
     }
     s.provider_ref = text(kProviderRef);
-    if (problem.empty() && (!core::IsValidUtf8(s.worker_ref) || !core::IsValidUtf8(s.provider_ref))) {
+    if (problem.empty() &&
+        (!core::IsValidUtf8(s.worker_ref) || !core::IsValidUtf8(s.provider_ref))) {
       problem = "worker_ref or provider_ref is not valid UTF-8";
     }
     if (problem.empty()) {
@@ -365,8 +382,10 @@ class RowProcessor {
     out.append(RuleName(f.rule));
     out.append("\",\"severity\":\"");
     out.append(SeverityName(f.severity));
-    const std::pair<const char*, Pence> amounts[] = {
-        {"required_pence", f.required}, {"paid_pence", f.paid}, {"shortfall_pence", f.shortfall}, {"arrears_pence", f.arrears}};
+    const std::pair<const char*, Pence> amounts[] = {{"required_pence", f.required},
+                                                     {"paid_pence", f.paid},
+                                                     {"shortfall_pence", f.shortfall},
+                                                     {"arrears_pence", f.arrears}};
     out.append("\"");
     for (const auto& [k, v] : amounts) {
       out.append(",\"");
@@ -375,7 +394,9 @@ class RowProcessor {
       AppendInt(out, v);
     }
     for (const char* lang : {"en", "ru", "kk"}) {
-      out.append(std::string_view(lang) == "en" ? ",\"message\":" : std::string_view(lang) == "ru" ? ",\"message_ru\":" : ",\"message_kk\":");
+      out.append(std::string_view(lang) == "en"   ? ",\"message\":"
+                 : std::string_view(lang) == "ru" ? ",\"message_ru\":"
+                                                  : ",\"message_kk\":");
       AppendJsonString(out, Explain(f, lang));
     }
     out.push_back('}');
@@ -421,7 +442,8 @@ class OutputFile {
   OutputFile& operator=(const OutputFile&) = delete;
   bool ok() const { return file_ != nullptr && !failed_; }
   void Write(std::string_view s) {
-    if (file_ != nullptr && !s.empty() && std::fwrite(s.data(), 1, s.size(), file_) != s.size()) failed_ = true;
+    if (file_ != nullptr && !s.empty() && std::fwrite(s.data(), 1, s.size(), file_) != s.size())
+      failed_ = true;
   }
   bool Close() {
     if (file_ == nullptr) return false;
@@ -445,7 +467,8 @@ class OutputFile {
 core::Result<FileCheckSummary> CheckPayslipFile(const FileCheckOptions& o) {
   const std::string& in = o.input_path;
   const int fd = ::open(in.c_str(), O_RDONLY | O_CLOEXEC);
-  if (fd < 0) return core::Fail(ErrorCode::kUnavailable, in + ": cannot open: " + std::strerror(errno));
+  if (fd < 0)
+    return core::Fail(ErrorCode::kUnavailable, in + ": cannot open: " + std::strerror(errno));
   struct Closer {
     int fd;
     ~Closer() { ::close(fd); }
@@ -455,7 +478,9 @@ core::Result<FileCheckSummary> CheckPayslipFile(const FileCheckOptions& o) {
     return core::Fail(ErrorCode::kInvalidArgument, in + ": not a regular file");
   }
   const long long size = st.st_size;
-  if (size == 0) return core::Fail(ErrorCode::kInvalidArgument, in + ":1: the file is empty (expected a CSV header row)");
+  if (size == 0)
+    return core::Fail(ErrorCode::kInvalidArgument,
+                      in + ":1: the file is empty (expected a CSV header row)");
 
   // The header: the first line, within the first 64 KiB.
   std::string_view header_line;
@@ -469,20 +494,26 @@ core::Result<FileCheckSummary> CheckPayslipFile(const FileCheckOptions& o) {
     const auto data = head.data();
     const size_t nl = data.find('\n');
     if (nl == std::string_view::npos && size > static_cast<long long>(data.size())) {
-      return core::Fail(ErrorCode::kInvalidArgument, in + ":1: no header line in the first 64 KiB; this is not a CSV file");
+      return core::Fail(ErrorCode::kInvalidArgument,
+                        in + ":1: no header line in the first 64 KiB; this is not a CSV file");
     }
     header_line = data.substr(0, nl == std::string_view::npos ? data.size() : nl);
-    body_offset = static_cast<long long>(header_line.size()) + (nl == std::string_view::npos ? 0 : 1);
+    body_offset =
+        static_cast<long long>(header_line.size()) + (nl == std::string_view::npos ? 0 : 1);
     if (header_line.find('\0') != std::string_view::npos || !core::IsValidUtf8(header_line)) {
-      return core::Fail(ErrorCode::kInvalidArgument, in + ":1: the header is not text (binary data or invalid UTF-8); this is not a CSV file");
+      return core::Fail(
+          ErrorCode::kInvalidArgument,
+          in + ":1: the header is not text (binary data or invalid UTF-8); this is not a CSV file");
     }
-    if (header_line.size() >= 3 && header_line.substr(0, 3) == "\xEF\xBB\xBF") header_line.remove_prefix(3);
+    if (header_line.size() >= 3 && header_line.substr(0, 3) == "\xEF\xBB\xBF")
+      header_line.remove_prefix(3);
     if (!header_line.empty() && header_line.back() == '\r') header_line.remove_suffix(1);
     FieldSplitter splitter;
     std::vector<std::string_view> names;
     std::string_view error;
     if (!splitter.Split(header_line, names, error)) {
-      return core::Fail(ErrorCode::kInvalidArgument, in + ":1: the header has " + std::string(error));
+      return core::Fail(ErrorCode::kInvalidArgument,
+                        in + ":1: the header has " + std::string(error));
     }
     field_count = names.size();
     std::string duplicate;
@@ -495,30 +526,38 @@ core::Result<FileCheckSummary> CheckPayslipFile(const FileCheckOptions& o) {
         }
       }
     }
-    if (!duplicate.empty()) return core::Fail(ErrorCode::kInvalidArgument, in + ":1: column '" + duplicate + "' appears twice");
+    if (!duplicate.empty())
+      return core::Fail(ErrorCode::kInvalidArgument,
+                        in + ":1: column '" + duplicate + "' appears twice");
     std::string missing;
     for (int c = 0; c < 6; ++c) {
-      if (columns[static_cast<size_t>(c)] < 0) missing += (missing.empty() ? "" : ", ") + std::string(ColumnName(c));
+      if (columns[static_cast<size_t>(c)] < 0)
+        missing += (missing.empty() ? "" : ", ") + std::string(ColumnName(c));
     }
     if (!missing.empty()) {
-      return core::Fail(ErrorCode::kInvalidArgument, in + ":1: missing required column(s): " + missing +
-                                                         " (the first line must be a header naming the columns)");
+      return core::Fail(ErrorCode::kInvalidArgument,
+                        in + ":1: missing required column(s): " + missing +
+                            " (the first line must be a header naming the columns)");
     }
   }
 
   OutputFile out(o.output_path);
-  if (!out.ok()) return core::Fail(ErrorCode::kUnavailable, o.output_path + ": cannot write: " + std::strerror(errno));
+  if (!out.ok())
+    return core::Fail(ErrorCode::kUnavailable,
+                      o.output_path + ": cannot write: " + std::strerror(errno));
   std::unique_ptr<OutputFile> rejects;
   if (!o.rejects_path.empty()) {
     rejects = std::make_unique<OutputFile>(o.rejects_path);
-    if (!rejects->ok()) return core::Fail(ErrorCode::kUnavailable, o.rejects_path + ": cannot write");
+    if (!rejects->ok())
+      return core::Fail(ErrorCode::kUnavailable, o.rejects_path + ": cannot write");
     rejects->Write("line,reason,row\n");
   }
   // Provider totals feed the summary; worker totals only the totals file.
   const bool keep_worker_totals = !o.totals_path.empty();
   if (o.format == OutputFormat::kCsv) {
-    out.Write("line,worker_ref,period_start,rule,severity,required_pence,paid_pence,shortfall_pence,"
-              "arrears_pence,message,message_ru,message_kk\n");
+    out.Write(
+        "line,worker_ref,period_start,rule,severity,required_pence,paid_pence,shortfall_pence,"
+        "arrears_pence,message,message_ru,message_kk\n");
   } else {
     out.Write("{\"rules_version\":");
     std::string v;
@@ -550,8 +589,9 @@ core::Result<FileCheckSummary> CheckPayslipFile(const FileCheckOptions& o) {
         break;
       }
       if (want >= (64LL << 20)) {
-        return core::Fail(ErrorCode::kInvalidArgument, in + ":" + std::to_string(next_line) +
-                                                           ": a line longer than 64 MiB; this is not a payslip CSV file");
+        return core::Fail(ErrorCode::kInvalidArgument,
+                          in + ":" + std::to_string(next_line) +
+                              ": a line longer than 64 MiB; this is not a payslip CSV file");
       }
       want = std::min(size - offset, want * 2);
     }
@@ -559,7 +599,9 @@ core::Result<FileCheckSummary> CheckPayslipFile(const FileCheckOptions& o) {
     std::vector<std::string_view> parts;
     size_t from = 0;
     for (int t = 0; t < threads && from < data.size(); ++t) {
-      size_t to = t == threads - 1 ? data.size() : std::min(data.size(), from + data.size() / static_cast<size_t>(threads));
+      size_t to = t == threads - 1
+                      ? data.size()
+                      : std::min(data.size(), from + data.size() / static_cast<size_t>(threads));
       if (to < data.size()) {
         const size_t nl = data.find('\n', to == 0 ? 0 : to - 1);
         to = nl == std::string_view::npos ? data.size() : nl + 1;
@@ -612,7 +654,8 @@ core::Result<FileCheckSummary> CheckPayslipFile(const FileCheckOptions& o) {
       summary.rows_read += r.rows;
       summary.rows_rejected += static_cast<long long>(r.rejects.size());
       summary.rows_with_findings += r.rows_with_findings;
-      for (int k = 0; k < kRuleCount; ++k) summary.findings_by_rule[static_cast<size_t>(k)] += r.by_rule[static_cast<size_t>(k)];
+      for (int k = 0; k < kRuleCount; ++k)
+        summary.findings_by_rule[static_cast<size_t>(k)] += r.by_rule[static_cast<size_t>(k)];
       summary.total_shortfall += r.shortfall;
       summary.total_arrears += r.arrears;
       for (auto& [k, v] : r.workers) workers[k].Add(v);
@@ -639,26 +682,34 @@ core::Result<FileCheckSummary> CheckPayslipFile(const FileCheckOptions& o) {
     tail += "}}\n";
     out.Write(tail);
   }
-  if (!out.Close()) return core::Fail(ErrorCode::kUnavailable, o.output_path + ": write failed: " + std::strerror(errno));
-  if (rejects && !rejects->Close()) return core::Fail(ErrorCode::kUnavailable, o.rejects_path + ": write failed");
+  if (!out.Close())
+    return core::Fail(ErrorCode::kUnavailable,
+                      o.output_path + ": write failed: " + std::strerror(errno));
+  if (rejects && !rejects->Close())
+    return core::Fail(ErrorCode::kUnavailable, o.rejects_path + ": write failed");
 
   std::vector<Total> provider_list;
-  for (auto& [k, v] : providers) provider_list.push_back({"provider", k, v.findings, v.shortfall, v.arrears});
-  std::sort(provider_list.begin(), provider_list.end(),
-            [](const Total& a, const Total& b) { return a.arrears != b.arrears ? a.arrears > b.arrears : a.ref < b.ref; });
+  for (auto& [k, v] : providers)
+    provider_list.push_back({"provider", k, v.findings, v.shortfall, v.arrears});
+  std::sort(provider_list.begin(), provider_list.end(), [](const Total& a, const Total& b) {
+    return a.arrears != b.arrears ? a.arrears > b.arrears : a.ref < b.ref;
+  });
   if (!o.totals_path.empty()) {
     OutputFile totals(o.totals_path);
     if (!totals.ok()) return core::Fail(ErrorCode::kUnavailable, o.totals_path + ": cannot write");
     totals.Write("kind,ref,findings,shortfall_pence,arrears_pence\n");
     std::vector<Total> worker_list;
-    for (auto& [k, v] : workers) worker_list.push_back({"worker", k, v.findings, v.shortfall, v.arrears});
-    std::sort(worker_list.begin(), worker_list.end(),
-              [](const Total& a, const Total& b) { return a.arrears != b.arrears ? a.arrears > b.arrears : a.ref < b.ref; });
+    for (auto& [k, v] : workers)
+      worker_list.push_back({"worker", k, v.findings, v.shortfall, v.arrears});
+    std::sort(worker_list.begin(), worker_list.end(), [](const Total& a, const Total& b) {
+      return a.arrears != b.arrears ? a.arrears > b.arrears : a.ref < b.ref;
+    });
     for (const auto* list : {&provider_list, &worker_list}) {
       for (const auto& t : *list) {
         std::string row = t.kind + ",";
         AppendCsvField(row, t.ref);
-        for (long long v : {t.findings, static_cast<long long>(t.shortfall), static_cast<long long>(t.arrears)}) {
+        for (long long v :
+             {t.findings, static_cast<long long>(t.shortfall), static_cast<long long>(t.arrears)}) {
           row.push_back(',');
           AppendInt(row, v);
         }
@@ -666,7 +717,8 @@ core::Result<FileCheckSummary> CheckPayslipFile(const FileCheckOptions& o) {
         totals.Write(row);
       }
     }
-    if (!totals.Close()) return core::Fail(ErrorCode::kUnavailable, o.totals_path + ": write failed");
+    if (!totals.Close())
+      return core::Fail(ErrorCode::kUnavailable, o.totals_path + ": write failed");
   }
   provider_list.resize(std::min<size_t>(provider_list.size(), 5));
   summary.top_providers = std::move(provider_list);

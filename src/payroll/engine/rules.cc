@@ -1,9 +1,9 @@
 #include "payroll/engine/rules.h"
 
+#include <toml++/toml.h>
+
 #include <algorithm>
 #include <set>
-
-#include <toml++/toml.h>
 
 namespace kenes::payroll {
 namespace {
@@ -27,8 +27,8 @@ class Problems {
   std::string text_;
 };
 
-void CheckKeys(const toml::table& t, std::initializer_list<const char*> allowed, const std::string& what,
-               Problems& p) {
+void CheckKeys(const toml::table& t, std::initializer_list<const char*> allowed,
+               const std::string& what, Problems& p) {
   for (const auto& [k, v] : t) {
     const std::string key(k.str());
     if (std::none_of(allowed.begin(), allowed.end(), [&](const char* a) { return key == a; })) {
@@ -37,31 +37,35 @@ void CheckKeys(const toml::table& t, std::initializer_list<const char*> allowed,
   }
 }
 
-std::optional<Date> GetDate(const toml::table& t, const char* key, const std::string& what, Problems& p) {
+std::optional<Date> GetDate(const toml::table& t, const char* key, const std::string& what,
+                            Problems& p) {
   const toml::node* n = t.get(key);
   if (n == nullptr || !n->is_date()) {
-    p.Add(n != nullptr ? *n : static_cast<const toml::node&>(t), what + ": '" + key + "' must be a date (YYYY-MM-DD)");
+    p.Add(n != nullptr ? *n : static_cast<const toml::node&>(t),
+          what + ": '" + key + "' must be a date (YYYY-MM-DD)");
     return std::nullopt;
   }
   const auto d = *n->as_date();
   char buf[16];
-  std::snprintf(buf, sizeof buf, "%04d-%02d-%02d", static_cast<int>(d->year), static_cast<int>(d->month),
-                static_cast<int>(d->day));
+  std::snprintf(buf, sizeof buf, "%04d-%02d-%02d", static_cast<int>(d->year),
+                static_cast<int>(d->month), static_cast<int>(d->day));
   auto parsed = ParseIsoDate(buf);
   if (!parsed) p.Add(*n, what + ": '" + key + "' is out of range");
   return parsed;
 }
 
-std::optional<std::int64_t> GetInt(const toml::table& t, const char* key, std::int64_t lo, std::int64_t hi,
-                                   const std::string& what, Problems& p) {
+std::optional<std::int64_t> GetInt(const toml::table& t, const char* key, std::int64_t lo,
+                                   std::int64_t hi, const std::string& what, Problems& p) {
   const toml::node* n = t.get(key);
   if (n == nullptr || !n->is_integer()) {
-    p.Add(n != nullptr ? *n : static_cast<const toml::node&>(t), what + ": '" + key + "' must be an integer");
+    p.Add(n != nullptr ? *n : static_cast<const toml::node&>(t),
+          what + ": '" + key + "' must be an integer");
     return std::nullopt;
   }
   const std::int64_t v = **n->as_integer();
   if (v < lo || v > hi) {
-    p.Add(*n, what + ": '" + key + "' must be between " + std::to_string(lo) + " and " + std::to_string(hi));
+    p.Add(*n, what + ": '" + key + "' must be between " + std::to_string(lo) + " and " +
+                  std::to_string(hi));
     return std::nullopt;
   }
   return v;
@@ -70,7 +74,8 @@ std::optional<std::int64_t> GetInt(const toml::table& t, const char* key, std::i
 std::string GetString(const toml::table& t, const char* key, const std::string& what, Problems& p) {
   const toml::node* n = t.get(key);
   if (n == nullptr || !n->is_string() || n->as_string()->get().empty()) {
-    p.Add(n != nullptr ? *n : static_cast<const toml::node&>(t), what + ": '" + key + "' must be a non-empty string");
+    p.Add(n != nullptr ? *n : static_cast<const toml::node&>(t),
+          what + ": '" + key + "' must be a non-empty string");
     return {};
   }
   return n->as_string()->get();
@@ -80,7 +85,8 @@ template <typename Entry>
 void CheckAscending(const std::vector<Entry>& entries, const char* kind, Problems& p) {
   for (size_t i = 1; i < entries.size(); ++i) {
     if (!(entries[i - 1].from < entries[i].from)) {
-      p.Add(std::string("[[") + kind + "]] entries must have strictly increasing effective_from dates (" +
+      p.Add(std::string("[[") + kind +
+            "]] entries must have strictly increasing effective_from dates (" +
             FormatDate(entries[i].from) + " follows " + FormatDate(entries[i - 1].from) + ")");
     }
   }
@@ -104,16 +110,21 @@ const AgeBand& WagePeriod::BandFor(int age) const {
 }
 
 const WagePeriod* Rules::WageOn(Date day) const { return InForce(wages_, day); }
-const SeasonalMinimum* Rules::SeasonalMinimumOn(Date day) const { return InForce(seasonal_minimum_, day); }
-const SeasonalHours* Rules::SeasonalHoursOn(Date day) const { return InForce(seasonal_hours_, day); }
+const SeasonalMinimum* Rules::SeasonalMinimumOn(Date day) const {
+  return InForce(seasonal_minimum_, day);
+}
+const SeasonalHours* Rules::SeasonalHoursOn(Date day) const {
+  return InForce(seasonal_hours_, day);
+}
 
 core::Result<Rules> Rules::Parse(std::string_view toml_text, const std::string& name) {
   toml::table root;
   try {
     root = toml::parse(toml_text, name);
   } catch (const toml::parse_error& e) {
-    return core::Fail(ErrorCode::kInvalidArgument, name + ":" + std::to_string(e.source().begin.line) + ": " +
-                                                       std::string(e.description()));
+    return core::Fail(
+        ErrorCode::kInvalidArgument,
+        name + ":" + std::to_string(e.source().begin.line) + ": " + std::string(e.description()));
   }
   Problems p(name);
   Rules rules;
@@ -143,8 +154,10 @@ core::Result<Rules> Rules::Parse(std::string_view toml_text, const std::string& 
 
   each("minimum_wage", [&](const toml::table& t) {
     const std::string what = "[[minimum_wage]]";
-    CheckKeys(t, {"effective_from", "bands", "apprentice_pence", "accommodation_offset_daily_pence", "source"}, what,
-              p);
+    CheckKeys(t,
+              {"effective_from", "bands", "apprentice_pence", "accommodation_offset_daily_pence",
+               "source"},
+              what, p);
     WagePeriod w;
     const auto from = GetDate(t, "effective_from", what, p);
     w.apprentice_rate = GetInt(t, "apprentice_pence", 1, 100000, what, p).value_or(0);
@@ -163,7 +176,8 @@ core::Result<Rules> Rules::Parse(std::string_view toml_text, const std::string& 
         CheckKeys(*bt, {"name", "min_age", "pence"}, what + " band", p);
         AgeBand band;
         band.name = GetString(*bt, "name", what + " band", p);
-        band.min_age = static_cast<int>(GetInt(*bt, "min_age", 0, 100, what + " band", p).value_or(0));
+        band.min_age =
+            static_cast<int>(GetInt(*bt, "min_age", 0, 100, what + " band", p).value_or(0));
         band.rate = GetInt(*bt, "pence", 1, 100000, what + " band", p).value_or(0);
         if (!w.bands.empty() && band.min_age >= w.bands.back().min_age) {
           p.Add(b, what + ": bands must be listed from the highest min_age down");
@@ -197,7 +211,8 @@ core::Result<Rules> Rules::Parse(std::string_view toml_text, const std::string& 
     } else if (!basis.empty()) {
       p.Add(*t.get("basis"), what + ": basis must be nmw, nlw or fixed, not '" + basis + "'");
     }
-    if (basis != "fixed" && t.contains("pence")) p.Add(*t.get("pence"), what + ": 'pence' goes only with basis = \"fixed\"");
+    if (basis != "fixed" && t.contains("pence"))
+      p.Add(*t.get("pence"), what + ": 'pence' goes only with basis = \"fixed\"");
     if (from) {
       s.from = *from;
       rules.seasonal_minimum_.push_back(std::move(s));
