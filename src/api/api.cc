@@ -12,6 +12,7 @@
 #include "api/problem.h"
 #include "audit/audit_log.h"
 #include "core/crypto.h"
+#include "payroll/engine/payslip_file.h"
 
 namespace kenes::api {
 
@@ -228,14 +229,16 @@ std::optional<std::string> RequestContext::Query(const std::string& name) const 
 }
 
 Api::Api(const core::Config& config, store::Database& db, auth::Accounts& accounts,
-         const core::Clock& clock, AccessLog& access_log)
+         payroll::PayrollService& payroll, const core::Clock& clock, AccessLog& access_log)
     : config_(config),
       db_(db),
       accounts_(accounts),
+      payroll_(payroll),
       clock_(clock),
       access_log_(access_log),
       static_files_(config.server.static_dir) {
   AddRoutes();
+  AddPayrollRoutes();
 }
 
 void Api::Add(const std::string& method, const std::string& pattern, Handler handler,
@@ -627,6 +630,196 @@ void Api::AddRoutes() {
               {"first_bad_seq", report.first_bad_seq ? json(*report.first_bad_seq) : json(nullptr)},
               {"problem", report.problem},
               {"head_hash", report.head_hash}});
+  });
+}
+
+namespace {
+
+json CheckJson(const payroll::CheckRecord& c) {
+  json by_rule = json::object();
+  for (int k = 0; k < payroll::kRuleCount; ++k) {
+    by_rule[std::string(payroll::RuleName(static_cast<payroll::RuleId>(k)))] =
+        c.findings_by_rule[static_cast<size_t>(k)];
+  }
+  const std::string base = "/api/v1/payroll/checks/" + std::to_string(c.id);
+  return {{"id", c.id},
+          {"agency", c.agency},
+          {"created_by", c.created_by},
+          {"created_at", c.created_at},
+          {"as_of", c.as_of},
+          {"rules_version", c.rules_version},
+          {"rows_read", c.rows_read},
+          {"rows_rejected", c.rows_rejected},
+          {"rows_with_findings", c.rows_with_findings},
+          {"findings_by_rule", by_rule},
+          {"total_shortfall_pence", c.total_shortfall},
+          {"total_arrears_pence", c.total_arrears},
+          {"findings", base + "/findings"},
+          {"rejects", base + "/rejects"}};
+}
+
+void AppendCsvCell(std::string& out, const std::string& v) {
+  if (v.find_first_of(",\"\r\n") == std::string::npos) {
+    out += v;
+    return;
+  }
+  out += '"';
+  for (char c : v) {
+    if (c == '"') out += '"';
+    out += c;
+  }
+  out += '"';
+}
+
+// {"payslips": [{...}, ...]} -> the CSV the engine reads. Values are strings or numbers.
+std::string PayslipsToCsv(const json& payslips) {
+  std::vector<std::string> columns;
+  for (const char* c : payroll::kRequiredColumns) columns.emplace_back(c);
+  for (const char* c : payroll::kOptionalColumns) columns.emplace_back(c);
+  std::string csv;
+  for (size_t i = 0; i < columns.size(); ++i) csv += (i ? "," : "") + columns[i];
+  csv += '\n';
+  size_t index = 0;
+  for (const auto& p : payslips) {
+    if (!p.is_object()) {
+      Throw(core::ErrorCode::kInvalidArgument,
+            "payslips[" + std::to_string(index) + "] must be an object", "invalid-field");
+    }
+    for (const auto& [k, v] : p.items()) {
+      if (std::find(columns.begin(), columns.end(), k) == columns.end()) {
+        Throw(core::ErrorCode::kInvalidArgument,
+              "payslips[" + std::to_string(index) + "]: unknown field '" + k + "'",
+              "unknown-field");
+      }
+      if (!v.is_string() && !v.is_number() && !v.is_null() && !v.is_boolean()) {
+        Throw(core::ErrorCode::kInvalidArgument,
+              "payslips[" + std::to_string(index) + "]." + k + " must be a string or a number",
+              "invalid-field");
+      }
+    }
+    for (size_t i = 0; i < columns.size(); ++i) {
+      if (i) csv += ',';
+      const auto it = p.find(columns[i]);
+      if (it == p.end() || it->is_null()) continue;
+      std::string cell = it->is_string()    ? it->get<std::string>()
+                         : it->is_boolean() ? (it->get<bool>() ? "yes" : "no")
+                                            : it->dump();
+      if (cell.find_first_of("\r\n") != std::string::npos) {
+        Throw(core::ErrorCode::kInvalidArgument,
+              "payslips[" + std::to_string(index) + "]." + columns[i] + " contains a line break",
+              "invalid-field");
+      }
+      AppendCsvCell(csv, cell);
+    }
+    csv += '\n';
+    ++index;
+  }
+  return csv;
+}
+
+payroll::Date AsOf(const std::optional<std::string>& text, const core::Clock& clock) {
+  if (!text) return *payroll::ParseIsoDate(core::FormatUtc(clock.Now()).substr(0, 10));
+  auto d = payroll::ParseIsoDate(*text);
+  if (!d)
+    Throw(core::ErrorCode::kInvalidArgument, "as_of must be a date (YYYY-MM-DD)", "invalid-field");
+  return *d;
+}
+
+}  // namespace
+
+void Api::AddPayrollRoutes() {
+  Add("POST", "/api/v1/payroll/checks", [this](RequestContext& ctx) {
+    const auto type = ctx.request.Header("content-type");
+    std::string media = type ? std::string(type->substr(0, type->find(';'))) : "";
+    for (char& c : media) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    std::string csv;
+    payroll::Date as_of;
+    if (media == "text/csv") {
+      as_of = AsOf(ctx.Query("as_of"), clock_);
+      csv = ctx.request.body;
+    } else {
+      auto body = JsonBody::Parse(ctx.request);  // 415 for anything else
+      as_of = AsOf(body.OptionalString("as_of", 10), clock_);
+      const auto& all = body.Raw();
+      const auto it = all.find("payslips");
+      body.MarkRead("payslips");
+      body.Finish();
+      if (it == all.end() || !it->is_array()) {
+        Throw(core::ErrorCode::kInvalidArgument,
+              "field 'payslips' must be an array of payslip objects", "invalid-field");
+      }
+      csv = PayslipsToCsv(*it);
+    }
+    auto check = Ok(payroll_.Check(ctx.who(), csv, as_of, ctx.request_id));
+    HttpResponse r = JsonResponse(201, CheckJson(check));
+    r.Set("Location", "/api/v1/payroll/checks/" + std::to_string(check.id));
+    return r;
+  });
+
+  Add("GET", "/api/v1/payroll/checks", [this](RequestContext& ctx) {
+    json list = json::array();
+    for (const auto& c : Ok(payroll_.List(ctx.who()))) list.push_back(CheckJson(c));
+    return JsonResponse(200, {{"checks", list}});
+  });
+
+  Add("GET", "/api/v1/payroll/checks/{check_id}", [this](RequestContext& ctx) {
+    return JsonResponse(200, CheckJson(Ok(payroll_.Get(ctx.who(), ctx.IdParam("check_id")))));
+  });
+
+  auto paging = [](RequestContext& ctx) {
+    auto number = [&](const char* name, long long lo, long long hi, long long fallback) {
+      auto v = ctx.Query(name);
+      if (!v) return fallback;
+      if (v->empty() || v->size() > 18 || v->find_first_not_of("0123456789") != std::string::npos ||
+          std::stoll(*v) < lo || std::stoll(*v) > hi) {
+        Throw(core::ErrorCode::kInvalidArgument,
+              std::string("'") + name + "' must be an integer from " + std::to_string(lo) + " to " +
+                  std::to_string(hi),
+              "invalid-query");
+      }
+      return std::stoll(*v);
+    };
+    return std::pair{number("after", 0, 1'000'000'000'000LL, 0),
+                     static_cast<int>(number("limit", 1, 1000, 200))};
+  };
+
+  Add("GET", "/api/v1/payroll/checks/{check_id}/findings", [this, paging](RequestContext& ctx) {
+    const long long id = ctx.IdParam("check_id");
+    const auto [after, limit] = paging(ctx);
+    const auto findings = Ok(payroll_.Findings(ctx.who(), id, after, limit, ctx.request_id));
+    json list = json::array();
+    for (const auto& f : findings) {
+      list.push_back({{"seq", f.seq},
+                      {"line", f.line},
+                      {"worker_ref", f.worker_ref},
+                      {"provider_ref", f.provider_ref},
+                      {"period_start", f.period_start},
+                      {"rule", f.rule},
+                      {"severity", f.severity},
+                      {"required_pence", f.required},
+                      {"paid_pence", f.paid},
+                      {"shortfall_pence", f.shortfall},
+                      {"arrears_pence", f.arrears},
+                      {"message", f.message},
+                      {"message_ru", f.message_ru},
+                      {"message_kk", f.message_kk}});
+    }
+    json out = {{"findings", list}};
+    out["next_after"] =
+        static_cast<int>(findings.size()) == limit ? json(findings.back().seq) : json(nullptr);
+    return JsonResponse(200, out);
+  });
+
+  Add("GET", "/api/v1/payroll/checks/{check_id}/rejects", [this, paging](RequestContext& ctx) {
+    const long long id = ctx.IdParam("check_id");
+    const auto [after, limit] = paging(ctx);
+    const auto rejects = Ok(payroll_.Rejects(ctx.who(), id, after, limit));
+    json list = json::array();
+    for (const auto& r : rejects) list.push_back({{"line", r.line}, {"reason", r.reason}});
+    json out = {{"rejects", list}};
+    out["next_after"] =
+        static_cast<int>(rejects.size()) == limit ? json(rejects.back().line) : json(nullptr);
+    return JsonResponse(200, out);
   });
 }
 

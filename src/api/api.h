@@ -20,6 +20,7 @@
 #include "auth/accounts.h"
 #include "core/clock.h"
 #include "core/config.h"
+#include "payroll/payroll_service.h"
 #include "store/database.h"
 
 namespace kenes::api {
@@ -46,7 +47,7 @@ class Api {
 
   // REQUIRES: every reference outlives this object.
   Api(const core::Config& config, store::Database& db, auth::Accounts& accounts,
-      const core::Clock& clock, AccessLog& access_log);
+      payroll::PayrollService& payroll, const core::Clock& clock, AccessLog& access_log);
 
   HttpResponse Handle(HttpRequest& request);
   // Renders errors the HTTP server finds before a request is whole (413, 431, 400, 503).
@@ -69,6 +70,7 @@ class Api {
   void Add(const std::string& method, const std::string& pattern, Handler handler,
            bool needs_auth = true);
   void AddRoutes();
+  void AddPayrollRoutes();
   HttpResponse Dispatch(RequestContext& ctx, std::string& route_name);
   void Secure(HttpResponse& response, bool api) const;
   std::string SessionCookie(const std::string& token, int max_age_seconds) const;
@@ -76,6 +78,7 @@ class Api {
   const core::Config& config_;
   store::Database& db_;
   auth::Accounts& accounts_;
+  payroll::PayrollService& payroll_;
   const core::Clock& clock_;
   AccessLog& access_log_;
   StaticFiles static_files_;

@@ -32,6 +32,10 @@ class JsonBody {
   // Throws a 400 naming every field that no accessor asked for.
   void Finish() const;
 
+  // The whole object, for fields read by hand (then MarkRead them).
+  const nlohmann::json& Raw() const { return value_; }
+  void MarkRead(const std::string& key) { read_.insert(key); }
+
  private:
   explicit JsonBody(nlohmann::json value) : value_(std::move(value)) {}
   const nlohmann::json* Field(const std::string& key);

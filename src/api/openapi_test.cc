@@ -23,7 +23,8 @@ TEST(OpenApiTest, DocumentAndRouterAgree) {
   core::Config config;
   auth::Accounts accounts(*db, config.auth, core::SystemClock());
   AccessLog log("off");
-  Api api(config, *db, accounts, core::SystemClock(), log);
+  payroll::PayrollService payroll(*db, core::SystemClock());
+  Api api(config, *db, accounts, payroll, core::SystemClock(), log);
 
   std::set<std::pair<std::string, std::string>> routed;
   for (const auto& [method, pattern] : api.Routes()) {

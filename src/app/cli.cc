@@ -67,7 +67,8 @@ int Serve(const core::Config& config, bool migrate, const std::string& port_file
   if (migrate) OrFail(db->Migrate(AllMigrations()));
   auth::Accounts accounts(*db, config.auth, core::SystemClock());
   api::AccessLog access_log(config.server.access_log);
-  api::Api api(config, *db, accounts, core::SystemClock(), access_log);
+  payroll::PayrollService payroll_service(*db, core::SystemClock());
+  api::Api api(config, *db, accounts, payroll_service, core::SystemClock(), access_log);
   api::ServerLimits limits;
   limits.threads = config.server.threads;
   limits.max_connections = config.server.max_connections;

@@ -3,12 +3,14 @@
 #include "audit/audit_log.h"
 #include "auth/accounts.h"
 #include "core/crypto.h"
+#include "payroll/payroll_service.h"
 
 namespace kenes::app {
 
 std::vector<store::Migration> AllMigrations() {
   std::vector<store::Migration> all = audit::Migrations();
   for (auto& m : auth::Accounts::Migrations()) all.push_back(std::move(m));
+  for (auto& m : payroll::PayrollService::Migrations()) all.push_back(std::move(m));
   return all;
 }
 

@@ -28,6 +28,10 @@ std::string_view ActionName(Action action) {
       return "audit.read";
     case Action::kAuditVerify:
       return "audit.verify";
+    case Action::kPayrollCheck:
+      return "payroll.check";
+    case Action::kPayrollRead:
+      return "payroll.read";
   }
   return "unknown";
 }
@@ -61,6 +65,12 @@ const std::vector<Grant>& Grants() {
     g.push_back({kAuditor, kAuditVerify, kAnyAgency});
     g.push_back({kAuditor, kUserList, kOwnAgency});
     g.push_back({kAuditor, kUserRead, kOwnAgency});
+    // Payroll checks belong to the agency that ran them; auditors may read them.
+    for (Role r : {kSupervisor, kOfficer, kAnalyst}) {
+      g.push_back({r, kPayrollCheck, kOwnAgency});
+      g.push_back({r, kPayrollRead, kOwnAgency});
+    }
+    g.push_back({kAuditor, kPayrollRead, kOwnAgency});
     return g;
   }();
   return grants;

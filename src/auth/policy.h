@@ -23,14 +23,17 @@ enum class Action {
   kTokenCreate,  // bearer tokens for oneself
   kTokenList,
   kTokenRevoke,
-  kAuditRead,    // the audit event list
-  kAuditVerify,  // chain integrity status (no event content)
+  kAuditRead,     // the audit event list
+  kAuditVerify,   // chain integrity status (no event content)
+  kPayrollCheck,  // run a payroll compliance check
+  kPayrollRead,   // read checks and their findings
 };
 
 inline constexpr Action kAllActions[] = {
-    Action::kMeRead,     Action::kAgencyList,  Action::kUserList,        Action::kUserRead,
-    Action::kUserCreate, Action::kUserUpdate,  Action::kUserSetPassword, Action::kTokenCreate,
-    Action::kTokenList,  Action::kTokenRevoke, Action::kAuditRead,       Action::kAuditVerify};
+    Action::kMeRead,       Action::kAgencyList,  Action::kUserList,        Action::kUserRead,
+    Action::kUserCreate,   Action::kUserUpdate,  Action::kUserSetPassword, Action::kTokenCreate,
+    Action::kTokenList,    Action::kTokenRevoke, Action::kAuditRead,       Action::kAuditVerify,
+    Action::kPayrollCheck, Action::kPayrollRead};
 
 std::string_view ActionName(Action action);
 

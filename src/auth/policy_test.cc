@@ -25,6 +25,8 @@ token.list          O     S          S       S       S       S
 token.revoke        O     S          S       S       S       S
 audit.read          -     -          -       -       O       -
 audit.verify        A     -          -       -       A       -
+payroll.check       -     O          O       O       -       -
+payroll.read        -     O          O       O       O       -
 )";
 
 std::map<std::string, std::map<std::string, char>> ParseMatrix() {
