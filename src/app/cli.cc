@@ -121,7 +121,7 @@ void PrintUsers(const std::vector<auth::User>& users, bool as_json) {
 }
 
 struct PayrollArgs {
-  std::string input, output = "-", as_of, format = "csv", rejects, totals, rules;
+  std::string input, output = "-", as_of, format = "csv", rejects, totals, rules, lang = "en";
   int threads = 0;
 };
 
@@ -133,6 +133,7 @@ int PayrollCheck(const PayrollArgs& a) {
   o.rejects_path = a.rejects;
   o.totals_path = a.totals;
   o.format = a.format == "json" ? payroll::OutputFormat::kJson : payroll::OutputFormat::kCsv;
+  o.csv_language = a.lang;
   o.threads = a.threads > 0 ? a.threads
                             : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
   std::optional<payroll::Rules> custom;
@@ -304,6 +305,11 @@ int Main(int argc, char** argv) {
                             "the date arrears are revalued to (default today)");
   payroll_check->add_option("--format", pay.format, "csv or json")
       ->check(CLI::IsMember({"csv", "json"}));
+  payroll_check
+      ->add_option("--lang", pay.lang,
+                   "language of the CSV message column: en, ru, kk, or all for three columns "
+                   "(JSON always has all three)")
+      ->check(CLI::IsMember({"en", "ru", "kk", "all"}));
   payroll_check->add_option("--threads", pay.threads, "worker threads (default: all cores)")
       ->check(CLI::Range(1, 256));
   payroll_check->add_option("--rejects", pay.rejects,

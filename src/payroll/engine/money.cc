@@ -1,7 +1,7 @@
 #include "payroll/engine/money.h"
 
+#include <charconv>
 #include <chrono>
-#include <cstdio>
 
 namespace kenes::payroll {
 namespace {
@@ -79,31 +79,56 @@ std::optional<Date> ParseIsoDate(std::string_view s) {
   return FromCivil(ymd);
 }
 
+namespace {
+
+// Writes `v` (>= 0) as decimal digits at `out`; returns the end. No locale, no printf: these run
+// for every finding of a multi-million-row file.
+char* Digits(char* out, std::int64_t v) { return std::to_chars(out, out + 20, v).ptr; }
+
+char* Padded(char* out, unsigned v, int width) {
+  for (int i = width - 1; i >= 0; --i) {
+    out[i] = static_cast<char>('0' + v % 10);
+    v /= 10;
+  }
+  return out + width;
+}
+
+}  // namespace
+
 std::string FormatDate(Date d) {
   const auto ymd = ToCivil(d);
   char buf[16];
-  std::snprintf(buf, sizeof buf, "%04d-%02u-%02u", static_cast<int>(ymd.year()),
-                static_cast<unsigned>(ymd.month()), static_cast<unsigned>(ymd.day()));
-  return buf;
+  char* p = Padded(buf, static_cast<unsigned>(static_cast<int>(ymd.year())), 4);
+  *p++ = '-';
+  p = Padded(p, static_cast<unsigned>(ymd.month()), 2);
+  *p++ = '-';
+  p = Padded(p, static_cast<unsigned>(ymd.day()), 2);
+  return std::string(buf, p);
 }
 
-std::string FormatPounds(Pence p) {
+std::string FormatPounds(Pence pence) {
   char buf[40];
-  const bool negative = p < 0;
-  const std::int64_t a = negative ? -p : p;
-  std::snprintf(buf, sizeof buf, "%s£%lld.%02lld", negative ? "-" : "",
-                static_cast<long long>(a / 100), static_cast<long long>(a % 100));
-  return buf;
+  char* p = buf;
+  if (pence < 0) *p++ = '-';
+  const std::int64_t a = pence < 0 ? -pence : pence;
+  *p++ = '\xC2';  // £ in UTF-8
+  *p++ = '\xA3';
+  p = Digits(p, a / 100);
+  *p++ = '.';
+  p = Padded(p, static_cast<unsigned>(a % 100), 2);
+  return std::string(buf, p);
 }
 
 std::string FormatHours(MilliHours h) {
   char buf[40];
-  std::snprintf(buf, sizeof buf, "%lld.%03lld", static_cast<long long>(h / 1000),
-                static_cast<long long>(h % 1000));
-  std::string s = buf;
-  while (s.back() == '0') s.pop_back();
-  if (s.back() == '.') s.pop_back();
-  return s;
+  char* p = Digits(buf, h / 1000);
+  const auto frac = static_cast<unsigned>(h % 1000);
+  if (frac != 0) {
+    *p++ = '.';
+    p = Padded(p, frac, 3);
+    while (p[-1] == '0') --p;
+  }
+  return std::string(buf, p);
 }
 
 std::int64_t MulDivRoundHalfUp(std::int64_t a, std::int64_t b, std::int64_t c) {

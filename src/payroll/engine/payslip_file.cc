@@ -9,6 +9,7 @@
 #include <algorithm>
 #include <barrier>
 #include <cerrno>
+#include <charconv>
 #include <cstdio>
 #include <cstring>
 #include <map>
@@ -93,22 +94,47 @@ class FieldSplitter {
   FieldSplitter(const FieldSplitter&) = delete;
   FieldSplitter& operator=(const FieldSplitter&) = delete;
 
-  // Fills `fields`; returns false (with `error`) for malformed quoting.
+  // Splits the line starting at `p` (ending at '\n' or `end`) into `fields`, sets `line` to it
+  // (without the line break or a trailing '\r') and returns where the next line starts. Returns
+  // false in `ok` (with `error`) for malformed quoting. One pass over the bytes for lines without
+  // quotes; lines with quotes go through libcsv.
+  const char* SplitLine(const char* p, const char* end, std::vector<std::string_view>& fields,
+                        std::string_view& line, bool& ok, std::string_view& error) {
+    fields.clear();
+    ok = true;
+    const char* field = p;
+    const char* q = p;
+    for (; q != end; ++q) {
+      const char c = *q;
+      if (c == ',') {
+        fields.emplace_back(field, static_cast<size_t>(q - field));
+        field = q + 1;
+      } else if (c == '\n' || c == '"') {
+        break;
+      }
+    }
+    if (q == end || *q == '\n') {
+      const char* stop = q;
+      if (stop > field && stop[-1] == '\r') --stop;
+      fields.emplace_back(field, static_cast<size_t>(stop - field));
+      const char* line_end = (q > p && q[-1] == '\r') ? q - 1 : q;
+      line = std::string_view(p, static_cast<size_t>(line_end - p));
+      return q == end ? end : q + 1;
+    }
+    // A quote: find the end of the line and let libcsv split it.
+    const void* nl = std::memchr(q, '\n', static_cast<size_t>(end - q));
+    const char* stop = nl == nullptr ? end : static_cast<const char*>(nl);
+    const char* next = nl == nullptr ? end : stop + 1;
+    if (stop > p && stop[-1] == '\r') --stop;
+    line = std::string_view(p, static_cast<size_t>(stop - p));
+    ok = Split(line, fields, error);
+    return next;
+  }
+
+  // Fills `fields` from one line; returns false (with `error`) for malformed quoting.
   bool Split(std::string_view line, std::vector<std::string_view>& fields,
              std::string_view& error) {
     fields.clear();
-    if (line.find('"') == std::string_view::npos) {
-      size_t start = 0;
-      while (true) {
-        const size_t comma = line.find(',', start);
-        if (comma == std::string_view::npos) {
-          fields.push_back(line.substr(start));
-          return true;
-        }
-        fields.push_back(line.substr(start, comma - start));
-        start = comma + 1;
-      }
-    }
     storage_.clear();
     offsets_.clear();
     if (csv_parse(&parser_, line.data(), line.size(), &OnField, &OnRow, this) != line.size() ||
@@ -189,8 +215,7 @@ void AppendJsonString(std::string& out, std::string_view v) {
 
 void AppendInt(std::string& out, long long v) {
   char buf[24];
-  const int n = std::snprintf(buf, sizeof buf, "%lld", v);
-  out.append(buf, static_cast<size_t>(n));
+  out.append(buf, std::to_chars(buf, buf + sizeof buf, v).ptr);
 }
 
 struct RowReject {
@@ -226,19 +251,30 @@ struct PartResult {
 class RowProcessor {
  public:
   RowProcessor(const std::array<int, kColumnCount>& columns, size_t field_count,
-               const Checker& checker, OutputFormat format, bool keep_worker_totals)
-      : columns_(columns),
+               const Checker& checker, OutputFormat format,
+               std::vector<std::string_view> csv_languages, bool keep_worker_totals)
+      : csv_languages_(std::move(csv_languages)),
+        columns_(columns),
         field_count_(field_count),
         checker_(checker),
         format_(format),
         keep_worker_totals_(keep_worker_totals) {}
 
-  void Process(std::string_view line, long long line_no, PartResult& r) {
-    ++r.rows;
-    if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
+  // Processes the line starting at `p`; returns where the next one starts.
+  const char* ProcessLine(const char* p, const char* end, long long line_no, PartResult& r) {
+    std::string_view line;
+    bool ok = true;
     std::string_view error;
+    const char* next = splitter_.SplitLine(p, end, fields_, line, ok, error);
+    Process(line, ok, error, line_no, r);
+    return next;
+  }
+
+  void Process(std::string_view line, bool split_ok, std::string_view error, long long line_no,
+               PartResult& r) {
+    ++r.rows;
     if (line.empty()) return Reject(r, line_no, "empty line", line);
-    if (!splitter_.Split(line, fields_, error)) return Reject(r, line_no, std::string(error), line);
+    if (!split_ok) return Reject(r, line_no, std::string(error), line);
     if (fields_.size() != field_count_) {
       return Reject(r, line_no,
                     std::to_string(fields_.size()) + " fields where the header has " +
@@ -258,7 +294,15 @@ class RowProcessor {
     auto date = [&](int c) -> Date {
       const auto v = need(c);
       if (v.empty()) return {};
+      // Payroll files repeat the same periods row after row: remember the last date per column.
+      DateMemo& memo = date_memo_[static_cast<size_t>(c)];
+      if (memo.valid && v == std::string_view(memo.text, sizeof memo.text)) return memo.date;
       auto d = ParseIsoDate(v);
+      if (d && v.size() == sizeof memo.text) {
+        std::memcpy(memo.text, v.data(), sizeof memo.text);
+        memo.date = *d;
+        memo.valid = true;
+      }
       if (!d && problem.empty())
         problem =
             std::string(ColumnName(c)) + ": '" + std::string(v) + "' is not a date (YYYY-MM-DD)";
@@ -362,7 +406,7 @@ class RowProcessor {
         out.push_back(',');
         AppendInt(out, v);
       }
-      for (const char* lang : {"en", "ru", "kk"}) {
+      for (std::string_view lang : csv_languages_) {
         out.push_back(',');
         AppendCsvField(out, Explain(f, lang));
       }
@@ -402,6 +446,13 @@ class RowProcessor {
     out.push_back('}');
   }
 
+  struct DateMemo {
+    char text[10] = {};
+    Date date;
+    bool valid = false;
+  };
+  std::array<DateMemo, kColumnCount> date_memo_{};
+  std::vector<std::string_view> csv_languages_;
   const std::array<int, kColumnCount>& columns_;
   size_t field_count_;
   const Checker& checker_;
@@ -411,17 +462,11 @@ class RowProcessor {
   std::vector<std::string_view> fields_;
 };
 
+// Lines in `part`: its line breaks, plus one for a last line without a break.
 long long CountLines(std::string_view part) {
-  long long n = 0;
-  const char* p = part.data();
-  const char* end = p + part.size();
-  while (p < end) {
-    const void* nl = std::memchr(p, '\n', static_cast<size_t>(end - p));
-    ++n;
-    if (nl == nullptr) break;
-    p = static_cast<const char*>(nl) + 1;
-  }
-  return n;
+  if (part.empty()) return 0;
+  const long long breaks = std::count(part.begin(), part.end(), '\n');
+  return breaks + (part.back() == '\n' ? 0 : 1);
 }
 
 class OutputFile {
@@ -554,10 +599,15 @@ core::Result<FileCheckSummary> CheckPayslipFile(const FileCheckOptions& o) {
   }
   // Provider totals feed the summary; worker totals only the totals file.
   const bool keep_worker_totals = !o.totals_path.empty();
+  std::vector<std::string_view> csv_languages = {"en", "ru", "kk"};
+  if (o.csv_language != "all") csv_languages = {o.csv_language};
   if (o.format == OutputFormat::kCsv) {
-    out.Write(
-        "line,worker_ref,period_start,rule,severity,required_pence,paid_pence,shortfall_pence,"
-        "arrears_pence,message,message_ru,message_kk\n");
+    out.Write(o.csv_language == "all" ? "line,worker_ref,period_start,rule,severity,required_pence,"
+                                        "paid_pence,shortfall_pence,"
+                                        "arrears_pence,message,message_ru,message_kk\n"
+                                      : "line,worker_ref,period_start,rule,severity,required_pence,"
+                                        "paid_pence,shortfall_pence,"
+                                        "arrears_pence,message\n");
   } else {
     out.Write("{\"rules_version\":");
     std::string v;
@@ -570,19 +620,35 @@ core::Result<FileCheckSummary> CheckPayslipFile(const FileCheckOptions& o) {
   const int threads = std::max(1, o.threads);
   FileCheckSummary summary;
   std::unordered_map<std::string, Totals> workers, providers;
+  // One block in flight: mapped, cut into parts, checked by the worker threads.
+  struct Block {
+    std::unique_ptr<Mapping> map;
+    std::vector<std::string_view> parts;
+    std::vector<PartResult> results;
+    std::vector<long long> counts;
+    std::unique_ptr<std::barrier<>> sync;
+    long long end_offset = 0;
+    long long lines() const {
+      long long n = 0;
+      for (long long c : counts) n += c;
+      return n;
+    }
+  };
   long long offset = body_offset;
   long long next_line = 2;
   bool wrote_json_item = false;
-  while (offset < size) {
-    // A block ends on a line end; it grows when a line is longer than the block (up to a limit).
-    long long want = std::min(size - offset, std::max(1LL, o.part_bytes) * threads);
-    std::unique_ptr<Mapping> block;
+
+  // Maps the block starting at `offset`: it ends on a line end, and grows when a line is longer
+  // than the block (up to a limit).
+  auto prepare = [&](long long at) -> core::Result<std::unique_ptr<Block>> {
+    auto b = std::make_unique<Block>();
+    long long want = std::min(size - at, std::max(1LL, o.part_bytes) * threads);
     std::string_view data;
     while (true) {
-      block = std::make_unique<Mapping>(fd, offset, want);
-      if (!block->ok()) return core::Fail(ErrorCode::kUnavailable, in + ": cannot read");
-      data = block->data();
-      if (offset + want >= size) break;
+      b->map = std::make_unique<Mapping>(fd, at, want);
+      if (!b->map->ok()) return core::Fail(ErrorCode::kUnavailable, in + ": cannot read");
+      data = b->map->data();
+      if (at + want >= size) break;
       const size_t last = data.rfind('\n');
       if (last != std::string_view::npos) {
         data = data.substr(0, last + 1);
@@ -593,10 +659,8 @@ core::Result<FileCheckSummary> CheckPayslipFile(const FileCheckOptions& o) {
                           in + ":" + std::to_string(next_line) +
                               ": a line longer than 64 MiB; this is not a payslip CSV file");
       }
-      want = std::min(size - offset, want * 2);
+      want = std::min(size - at, want * 2);
     }
-    // Cut the block into one part per thread, on line ends.
-    std::vector<std::string_view> parts;
     size_t from = 0;
     for (int t = 0; t < threads && from < data.size(); ++t) {
       size_t to = t == threads - 1
@@ -606,35 +670,38 @@ core::Result<FileCheckSummary> CheckPayslipFile(const FileCheckOptions& o) {
         const size_t nl = data.find('\n', to == 0 ? 0 : to - 1);
         to = nl == std::string_view::npos ? data.size() : nl + 1;
       }
-      parts.push_back(data.substr(from, to - from));
+      b->parts.push_back(data.substr(from, to - from));
       from = to;
     }
-    std::vector<PartResult> results(parts.size());
-    std::vector<long long> counts(parts.size());
-    std::barrier sync(static_cast<std::ptrdiff_t>(parts.size()));
-    auto work = [&](size_t t) {
-      counts[t] = CountLines(parts[t]);
-      sync.arrive_and_wait();
-      long long line_no = next_line;
-      for (size_t k = 0; k < t; ++k) line_no += counts[k];
-      RowProcessor rows(columns, field_count, checker, o.format, keep_worker_totals);
-      std::string_view rest = parts[t];
-      while (!rest.empty()) {
-        const size_t nl = rest.find('\n');
-        const std::string_view line = rest.substr(0, nl);
-        rows.Process(line, line_no++, results[t]);
-        if (nl == std::string_view::npos) break;
-        rest.remove_prefix(nl + 1);
-      }
-    };
-    {
-      std::vector<std::thread> pool;
-      for (size_t t = 1; t < parts.size(); ++t) pool.emplace_back(work, t);
-      work(0);
-      for (auto& th : pool) th.join();
+    b->results.resize(b->parts.size());
+    b->counts.resize(b->parts.size());
+    b->sync = std::make_unique<std::barrier<>>(static_cast<std::ptrdiff_t>(b->parts.size()));
+    b->end_offset = at + static_cast<long long>(data.size());
+    return b;
+  };
+
+  // Starts one thread per part: count lines, agree on line numbers, then check the rows.
+  auto start = [&](Block& b, long long first_line) {
+    std::vector<std::thread> pool;
+    for (size_t t = 0; t < b.parts.size(); ++t) {
+      pool.emplace_back([&, t, first_line] {
+        b.counts[t] = CountLines(b.parts[t]);
+        b.sync->arrive_and_wait();
+        long long line_no = first_line;
+        for (size_t k = 0; k < t; ++k) line_no += b.counts[k];
+        RowProcessor rows(columns, field_count, checker, o.format, csv_languages,
+                          keep_worker_totals);
+        const char* p = b.parts[t].data();
+        const char* const end = p + b.parts[t].size();
+        while (p != end) p = rows.ProcessLine(p, end, line_no++, b.results[t]);
+      });
     }
-    for (size_t t = 0; t < parts.size(); ++t) {
-      PartResult& r = results[t];
+    return pool;
+  };
+
+  // Writes a checked block's results in order (on this thread, while the next block runs).
+  auto write = [&](Block& b) {
+    for (PartResult& r : b.results) {
       if (o.format == OutputFormat::kJson && !r.output.empty() && wrote_json_item) out.Write(",\n");
       if (!r.output.empty()) wrote_json_item = true;
       out.Write(r.output);
@@ -654,16 +721,40 @@ core::Result<FileCheckSummary> CheckPayslipFile(const FileCheckOptions& o) {
       summary.rows_read += r.rows;
       summary.rows_rejected += static_cast<long long>(r.rejects.size());
       summary.rows_with_findings += r.rows_with_findings;
-      for (int k = 0; k < kRuleCount; ++k)
+      for (int k = 0; k < kRuleCount; ++k) {
         summary.findings_by_rule[static_cast<size_t>(k)] += r.by_rule[static_cast<size_t>(k)];
+      }
       summary.total_shortfall += r.shortfall;
       summary.total_arrears += r.arrears;
       for (auto& [k, v] : r.workers) workers[k].Add(v);
       for (auto& [k, v] : r.providers) providers[k].Add(v);
-      next_line += counts[t];
     }
-    offset += static_cast<long long>(data.size());
-    if (o.on_progress) o.on_progress(offset, size);
+  };
+
+  // A two-stage pipeline: block k is checked while block k-1 is written.
+  std::unique_ptr<Block> done;
+  while (offset < size || done) {
+    std::unique_ptr<Block> current;
+    std::vector<std::thread> running;
+    if (offset < size) {
+      auto prepared = prepare(offset);
+      if (!prepared) {
+        return tl::unexpected(prepared.error());
+      }
+      current = std::move(*prepared);
+      running = start(*current, next_line);
+    }
+    if (done) {
+      write(*done);
+      done.reset();  // unmaps: memory stays flat
+    }
+    for (auto& th : running) th.join();
+    if (current) {
+      next_line += current->lines();
+      offset = current->end_offset;
+      if (o.on_progress) o.on_progress(offset, size);
+      done = std::move(current);
+    }
   }
   if (o.format == OutputFormat::kJson) {
     std::string tail = "\n],\"summary\":{\"rows_read\":";

@@ -24,6 +24,9 @@ struct FileCheckOptions {
   std::string rejects_path;  // optional: every rejected row, as CSV
   std::string totals_path;   // optional: per-worker and per-provider totals, as CSV
   OutputFormat format = OutputFormat::kCsv;
+  // CSV only: the language of the `message` column ("en", "ru" or "kk"), or "all" for three
+  // columns message, message_ru, message_kk. JSON always carries all three.
+  std::string csv_language = "en";
   Date as_of;
   int threads = 1;
   // Input bytes each thread takes per block; memory use is about threads x this. Tests make it

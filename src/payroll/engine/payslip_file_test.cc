@@ -218,6 +218,25 @@ TEST_F(PayslipFileTest, NotAPayslipCsvStopsBeforeAnyOutput) {
   EXPECT_EQ(CheckPayslipFile(missing).error().code, core::ErrorCode::kUnavailable);
 }
 
+TEST_F(PayslipFileTest, CsvMessageLanguage) {
+  std::string text = kHeader;
+  text += "A,1990-01-01,2025-06-02,2025-06-08,40,400,,,,P1\n";
+  const std::string input = Write("in.csv", text);
+  auto o = Options(input);
+  o.csv_language = "kk";
+  ASSERT_TRUE(CheckPayslipFile(o).has_value());
+  std::string out = Read(o.output_path);
+  EXPECT_NE(out.find(",message\n"), std::string::npos);
+  EXPECT_NE(out.find("Жалақы ең төменгі мөлшерден төмен"), std::string::npos) << out;
+  o.csv_language = "all";
+  ASSERT_TRUE(CheckPayslipFile(o).has_value());
+  out = Read(o.output_path);
+  EXPECT_NE(out.find(",message,message_ru,message_kk\n"), std::string::npos);
+  EXPECT_NE(out.find("Minimum wage underpaid"), std::string::npos);
+  EXPECT_NE(out.find("Оплата ниже минимальной"), std::string::npos);
+  EXPECT_NE(out.find("Жалақы ең төменгі мөлшерден төмен"), std::string::npos);
+}
+
 TEST_F(PayslipFileTest, HeaderOnlyIsZeroRows) {
   auto o = Options(Write("in.csv", kHeader));
   auto s = CheckPayslipFile(o);
