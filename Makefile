@@ -33,7 +33,9 @@ test-debug: deps
 	scripts/with-postgres.sh ctest --preset debug
 
 bench: build
+	@scripts/install-deps.sh --bench
 	bench/http/run.sh
+	bench/payroll/run.sh
 
 format:
 	clang-format -i $$(git ls-files '*.cc' '*.h')

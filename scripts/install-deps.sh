@@ -8,8 +8,10 @@ packages=(
   libboost-dev libsqlite3-dev libsoci-dev libpq-dev postgresql-15
   libsodium-dev libssl-dev nlohmann-json3-dev libcli11-dev libspdlog-dev libfmt-dev
   libexpected-dev libtomlplusplus-dev libgtest-dev libgmock-dev libbenchmark-dev libcsv-dev
-  wrk curl sqlite3 python3-pandas
+  wrk curl sqlite3
 )
+# `--bench` adds what only the benchmarks need (the pandas baseline, GNU time for peak memory).
+if [ "${1:-}" = "--bench" ]; then packages+=(python3-pandas time); fi
 
 missing=()
 for p in "${packages[@]}"; do

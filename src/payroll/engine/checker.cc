@@ -169,83 +169,125 @@ Findings Checker::Check(const Payslip& s) const {
   return out;
 }
 
+namespace {
+struct Pounds {
+  Pence v;
+};
+struct Hours {
+  MilliHours v;
+};
+struct Int {
+  std::int64_t v;
+};
+// Appends text and amounts to a string without temporaries.
+struct Text {
+  std::string& out;
+  Text& operator<<(std::string_view s) {
+    out.append(s);
+    return *this;
+  }
+  Text& operator<<(Pounds p) {
+    AppendPounds(out, p.v);
+    return *this;
+  }
+  Text& operator<<(Hours h) {
+    AppendHours(out, h.v);
+    return *this;
+  }
+  Text& operator<<(Int i) {
+    AppendInteger(out, i.v);
+    return *this;
+  }
+};
+}  // namespace
+
 std::string Explain(const Finding& f, std::string_view lang) {
-  const std::string req = FormatPounds(f.required), paid = FormatPounds(f.paid),
-                    shortfall = FormatPounds(f.shortfall), rate = FormatPounds(f.rate),
-                    hours = FormatHours(f.hours), days = std::to_string(f.days),
-                    arrears = FormatPounds(f.arrears), band(f.band);
+  std::string s;
+  AppendExplanation(s, f, lang);
+  return s;
+}
+
+void AppendExplanation(std::string& out, const Finding& f, std::string_view lang) {
+  const Pounds req{f.required}, paid{f.paid}, shortfall{f.shortfall}, rate{f.rate},
+      arrears{f.arrears};
+  const Hours hours{f.hours};
+  const Int days{f.days};
+  const std::string_view band = f.band;
   const bool ru = lang == "ru", kk = lang == "kk";
+  Text t{out};
   switch (f.rule) {
     case RuleId::kNmwUnderpayment:
       if (ru) {
-        return "Оплата ниже минимальной: для расчёта МОТ выплачено " + paid + " за " + hours +
-               " ч, требуется " + req + " (" + rate + "/ч, категория " + band + "); недоплата " +
-               shortfall + ", к выплате сейчас " + arrears + ".";
+        t << "Оплата ниже минимальной: для расчёта МОТ выплачено " << paid << " за " << hours
+          << " ч, требуется " << req << " (" << rate << "/ч, категория " << band << "); недоплата "
+          << shortfall << ", к выплате сейчас " << arrears << ".";
+      } else if (kk) {
+        t << "Жалақы ең төменгі мөлшерден төмен: " << hours << " сағ үшін " << paid << " төленген, "
+          << req << " қажет (" << rate << "/сағ, санат " << band << "); кем төлем " << shortfall
+          << ", қазір төленуге тиіс " << arrears << ".";
+      } else {
+        t << "Minimum wage underpaid: " << paid << " counts as pay for " << hours << " h, " << req
+          << " required (" << rate << "/h, band " << band << "); short " << shortfall
+          << ", owed now " << arrears << ".";
       }
-      if (kk) {
-        return "Жалақы ең төменгі мөлшерден төмен: " + hours + " сағ үшін " + paid + " төленген, " +
-               req + " қажет (" + rate + "/сағ, санат " + band + "); кем төлем " + shortfall +
-               ", қазір төленуге тиіс " + arrears + ".";
-      }
-      return "Minimum wage underpaid: " + paid + " counts as pay for " + hours + " h, " + req +
-             " required (" + rate + "/h, band " + band + "); short " + shortfall + ", owed now " +
-             arrears + ".";
+      return;
     case RuleId::kAccommodationOffsetExceeded:
       if (ru) {
-        return "Плата за жильё " + paid + " выше зачёта " + req + " (" + days + " дн. × " + rate +
-               "); превышение " + shortfall + " уменьшает оплату для расчёта МОТ.";
+        t << "Плата за жильё " << paid << " выше зачёта " << req << " (" << days << " дн. × "
+          << rate << "); превышение " << shortfall << " уменьшает оплату для расчёта МОТ.";
+      } else if (kk) {
+        t << "Тұрғын үй ақысы " << paid << " есептелетін шектен " << req << " жоғары (" << days
+          << " күн × " << rate << "); артық " << shortfall << " ең төменгі жалақы есебін азайтады.";
+      } else {
+        t << "Accommodation charge " << paid << " is above the offset " << req << " (" << days
+          << " days × " << rate << "); the excess " << shortfall << " reduces minimum-wage pay.";
       }
-      if (kk) {
-        return "Тұрғын үй ақысы " + paid + " есептелетін шектен " + req + " жоғары (" + days +
-               " күн × " + rate + "); артық " + shortfall + " ең төменгі жалақы есебін азайтады.";
-      }
-      return "Accommodation charge " + paid + " is above the offset " + req + " (" + days +
-             " days × " + rate + "); the excess " + shortfall + " reduces minimum-wage pay.";
+      return;
     case RuleId::kRecruitmentFee:
       if (ru) {
-        return "С работника взят сбор за трудоустройство " + paid +
-               ": такие сборы незаконны и подлежат возврату.";
+        t << "С работника взят сбор за трудоустройство " << paid
+          << ": такие сборы незаконны и подлежат возврату.";
+      } else if (kk) {
+        t << "Жұмысқа орналастыру үшін жұмысшыдан " << paid
+          << " алым алынған: мұндай алымдар заңсыз және қайтарылуға тиіс.";
+      } else {
+        t << "Recruitment fee " << paid
+          << " charged to the worker: fees for finding work are unlawful and must be repaid.";
       }
-      if (kk) {
-        return "Жұмысқа орналастыру үшін жұмысшыдан " + paid +
-               " алым алынған: мұндай алымдар заңсыз және қайтарылуға тиіс.";
-      }
-      return "Recruitment fee " + paid +
-             " charged to the worker: fees for finding work are unlawful "
-             "and must be repaid.";
+      return;
     case RuleId::kSeasonalMinRate:
       if (ru) {
-        return "Виза сезонного работника: базовая оплата " + paid + " за " + hours +
-               " оплаченных ч ниже минимума маршрута " + rate + "/ч (" + req + "); недоплата " +
-               shortfall + ".";
+        t << "Виза сезонного работника: базовая оплата " << paid << " за " << hours
+          << " оплаченных ч ниже минимума маршрута " << rate << "/ч (" << req << "); недоплата "
+          << shortfall << ".";
+      } else if (kk) {
+        t << "Маусымдық жұмысшы визасы: " << hours << " төленген сағ үшін негізгі жалақы " << paid
+          << " бағыттың ең төменгі мөлшерінен " << rate << "/сағ төмен (" << req << "); кем төлем "
+          << shortfall << ".";
+      } else {
+        t << "Seasonal Worker route: basic pay " << paid << " for " << hours
+          << " paid h is below the route minimum of " << rate << "/h (" << req << "); short "
+          << shortfall << ".";
       }
-      if (kk) {
-        return "Маусымдық жұмысшы визасы: " + hours + " төленген сағ үшін негізгі жалақы " + paid +
-               " бағыттың ең төменгі мөлшерінен " + rate + "/сағ төмен (" + req + "); кем төлем " +
-               shortfall + ".";
-      }
-      return "Seasonal Worker route: basic pay " + paid + " for " + hours +
-             " paid h is below the route minimum of " + rate + "/h (" + req + "); short " +
-             shortfall + ".";
+      return;
     case RuleId::kSeasonalHoursGuarantee: {
-      const std::string paid_hours = FormatHours(f.hours - f.hours_short);
-      const std::string missing = FormatHours(f.hours_short);
+      const Hours paid_hours{f.hours - f.hours_short}, missing{f.hours_short};
       if (ru) {
-        return "Виза сезонного работника: оплачено " + paid_hours + " ч вместо гарантированных " +
-               hours + " ч (32 ч в неделю × " + days + " дн. ÷ 7); не хватает " + missing +
-               " ч = " + shortfall + " по " + rate + "/ч.";
+        t << "Виза сезонного работника: оплачено " << paid_hours << " ч вместо гарантированных "
+          << hours << " ч (32 ч в неделю × " << days << " дн. ÷ 7); не хватает " << missing
+          << " ч = " << shortfall << " по " << rate << "/ч.";
+      } else if (kk) {
+        t << "Маусымдық жұмысшы визасы: кепілдендірілген " << hours << " сағ орнына " << paid_hours
+          << " сағ төленген (аптасына 32 сағ × " << days << " күн ÷ 7); " << missing
+          << " сағ жетпейді = " << shortfall << " (" << rate << "/сағ).";
+      } else {
+        t << "Seasonal Worker route: " << paid_hours << " h paid against the guaranteed " << hours
+          << " h (32 h a week × " << days << " days ÷ 7); " << missing << " h short = " << shortfall
+          << " at " << rate << "/h.";
       }
-      if (kk) {
-        return "Маусымдық жұмысшы визасы: кепілдендірілген " + hours + " сағ орнына " + paid_hours +
-               " сағ төленген (аптасына 32 сағ × " + days + " күн ÷ 7); " + missing +
-               " сағ жетпейді = " + shortfall + " (" + rate + "/сағ).";
-      }
-      return "Seasonal Worker route: " + paid_hours + " h paid against the guaranteed " + hours +
-             " h (32 h a week × " + days + " days ÷ 7); " + missing + " h short = " + shortfall +
-             " at " + rate + "/h.";
+      return;
     }
   }
-  return {};
 }
 
 }  // namespace kenes::payroll

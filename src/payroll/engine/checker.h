@@ -90,5 +90,7 @@ class Checker {
 
 // The one-line explanation of `f` in "en", "ru" or "kk".
 std::string Explain(const Finding& f, std::string_view language);
+// The same, appended to `out`.
+void AppendExplanation(std::string& out, const Finding& f, std::string_view language);
 
 }  // namespace kenes::payroll

@@ -5,6 +5,8 @@
 
 #include <gtest/gtest.h>
 
+#include <optional>
+
 namespace kenes::payroll {
 namespace {
 
@@ -51,6 +53,11 @@ const Finding* Find(const Findings& f, RuleId rule) {
   }
   return nullptr;
 }
+// From a temporary, a copy: a pointer into it would dangle.
+std::optional<Finding> Find(Findings&& f, RuleId rule) {
+  const Finding* found = Find(f, rule);
+  return found ? std::optional<Finding>(*found) : std::nullopt;
+}
 
 TEST(WorkedExamplesTest, T1ArrearsRevaluedAtTodaysRate) {
   // Paid £200 for 40 h at £5.80; current rate £5.93 -> underpayment £32.00, arrears £32.72.
@@ -58,7 +65,7 @@ TEST(WorkedExamplesTest, T1ArrearsRevaluedAtTodaysRate) {
   const Checker c(rules, D("2014-01-01"));
   const auto f = c.Check(Slip("2013-01-07", "2013-01-13", 40, 20000));
   const Finding* u = Find(f, RuleId::kNmwUnderpayment);
-  ASSERT_NE(u, nullptr);
+  ASSERT_TRUE(u);
   EXPECT_EQ(u->required, 23200);
   EXPECT_EQ(u->shortfall, 3200);
   EXPECT_EQ(u->arrears, 3272);
@@ -69,8 +76,8 @@ TEST(WorkedExamplesTest, T2BuiltinRates2022To2023) {
   const Checker c(Rules::Builtin(), D("2023-04-15"));
   Payslip s = Slip("2022-12-01", "2022-12-08", 35, 25000);
   s.date_of_birth = D("1977-05-01");
-  const Finding* u = Find(c.Check(s), RuleId::kNmwUnderpayment);
-  ASSERT_NE(u, nullptr);
+  const auto u = Find(c.Check(s), RuleId::kNmwUnderpayment);
+  ASSERT_TRUE(u);
   EXPECT_EQ(u->required, 33250);
   EXPECT_EQ(u->shortfall, 8250);
   EXPECT_EQ(u->arrears, 9049);
@@ -105,12 +112,14 @@ TEST(WorkedExamplesTest, T3ToT6AccommodationOffset) {
       EXPECT_EQ(Find(f, RuleId::kNmwUnderpayment) != nullptr, tc.fails_at_619) << tc.name;
       const Finding* warn = Find(f, RuleId::kAccommodationOffsetExceeded);
       EXPECT_EQ(warn ? warn->shortfall : 0, tc.excess) << tc.name;
-      if (warn) EXPECT_EQ(warn->severity, Severity::kWarning);
+      if (warn) {
+        EXPECT_EQ(warn->severity, Severity::kWarning);
+      }
     }
     {
       const Rules rules = Pinned(1000, 482, 1000);  // high enough to fail, showing the pay
-      const Finding* u = Find(Checker(rules, D("2013-02-01")).Check(s), RuleId::kNmwUnderpayment);
-      ASSERT_NE(u, nullptr) << tc.name;
+      const auto u = Find(Checker(rules, D("2013-02-01")).Check(s), RuleId::kNmwUnderpayment);
+      ASSERT_TRUE(u) << tc.name;
       EXPECT_EQ(u->paid, tc.nmw_pay) << tc.name;
     }
   }
@@ -124,8 +133,8 @@ TEST(WorkedExamplesTest, T7UniformDeductionPasses2024FailsIn2025) {
   EXPECT_EQ(c.Check(s).count, 0);
   s.period_start = D("2025-06-02");
   s.period_end = D("2025-06-08");
-  const Finding* u = Find(c.Check(s), RuleId::kNmwUnderpayment);
-  ASSERT_NE(u, nullptr);
+  const auto u = Find(c.Check(s), RuleId::kNmwUnderpayment);
+  ASSERT_TRUE(u);
   EXPECT_EQ(u->required, 42735);
   EXPECT_EQ(u->paid, 41500);
   EXPECT_EQ(u->shortfall, 1235);
@@ -136,8 +145,8 @@ TEST(BoundaryTest, ExactlyTheMinimumPassesOnePennyLessFails) {
   Payslip s = Slip("2025-06-02", "2025-06-08", 37.5, 45788);  // 37.5 x 12.21 = 457.875 -> 457.88
   EXPECT_EQ(c.Check(s).count, 0);
   s.gross_pay -= 1;
-  const Finding* u = Find(c.Check(s), RuleId::kNmwUnderpayment);
-  ASSERT_NE(u, nullptr);
+  const auto u = Find(c.Check(s), RuleId::kNmwUnderpayment);
+  ASSERT_TRUE(u);
   EXPECT_EQ(u->shortfall, 1);
   EXPECT_EQ(u->arrears, 1);
 }
@@ -147,7 +156,7 @@ TEST(BoundaryTest, PeriodStartingOn31MarchUsesTheOldRate) {
   const Payslip s = Slip("2025-03-31", "2025-04-06", 40, 45760);  // 40 x 11.44
   EXPECT_EQ(c.Check(s).count, 0);
   const Payslip april = Slip("2025-04-01", "2025-04-07", 40, 45760);
-  EXPECT_NE(Find(c.Check(april), RuleId::kNmwUnderpayment), nullptr);
+  EXPECT_TRUE(Find(c.Check(april), RuleId::kNmwUnderpayment));
 }
 
 TEST(BoundaryTest, BirthdayInsideThePeriodKeepsTheBand) {
@@ -157,8 +166,8 @@ TEST(BoundaryTest, BirthdayInsideThePeriodKeepsTheBand) {
   EXPECT_EQ(c.Check(s).count, 0);
   s.period_start = D("2025-06-08");
   s.period_end = D("2025-06-14");
-  const Finding* u = Find(c.Check(s), RuleId::kNmwUnderpayment);
-  ASSERT_NE(u, nullptr);
+  const auto u = Find(c.Check(s), RuleId::kNmwUnderpayment);
+  ASSERT_TRUE(u);
   EXPECT_EQ(u->band, "NLW 21+");
 }
 
@@ -168,8 +177,8 @@ TEST(BoundaryTest, ArrearsUseTodaysRateOfTheBandThatApplied) {
   const Checker c(Rules::Builtin(), D("2023-06-01"));
   Payslip s = Slip("2020-06-01", "2020-06-07", 10, 7380);  // 10 h at 8.20 = 82.00, paid 73.80
   s.date_of_birth = D("1997-01-01");
-  const Finding* u = Find(c.Check(s), RuleId::kNmwUnderpayment);
-  ASSERT_NE(u, nullptr);
+  const auto u = Find(c.Check(s), RuleId::kNmwUnderpayment);
+  ASSERT_TRUE(u);
   EXPECT_EQ(u->band, "21-24");
   EXPECT_EQ(u->shortfall, 820);
   EXPECT_EQ(u->arrears, 1018);
@@ -185,7 +194,7 @@ TEST(BoundaryTest, ApprenticeRate) {
   s.apprentice = true;
   EXPECT_EQ(c.Check(s).count, 0);
   s.apprentice = false;  // an 18-year-old non-apprentice needs £10.00
-  EXPECT_NE(Find(c.Check(s), RuleId::kNmwUnderpayment), nullptr);
+  EXPECT_TRUE(Find(c.Check(s), RuleId::kNmwUnderpayment));
 }
 
 TEST(SeasonalTest, RouteMinimumByPeriod) {
@@ -193,20 +202,20 @@ TEST(SeasonalTest, RouteMinimumByPeriod) {
   // May 2022: £10.10 an hour although the NLW was £9.50.
   Payslip s = Slip("2022-05-02", "2022-05-08", 40, 40360);  // 40 x 10.09
   s.seasonal = true;
-  const Finding* m = Find(c.Check(s), RuleId::kSeasonalMinRate);
-  ASSERT_NE(m, nullptr);
+  const auto m = Find(c.Check(s), RuleId::kSeasonalMinRate);
+  ASSERT_TRUE(m);
   EXPECT_EQ(m->required, 40400);
   EXPECT_EQ(m->shortfall, 40);
-  EXPECT_EQ(Find(c.Check(s), RuleId::kNmwUnderpayment), nullptr);
+  EXPECT_FALSE(Find(c.Check(s), RuleId::kNmwUnderpayment));
   s.gross_pay = 40400;
-  EXPECT_EQ(Find(c.Check(s), RuleId::kSeasonalMinRate), nullptr);
+  EXPECT_FALSE(Find(c.Check(s), RuleId::kSeasonalMinRate));
   // From 12 April 2023 the NLW applies to every seasonal worker, whatever their age.
   Payslip young = Slip("2024-06-03", "2024-06-09", 40, 40 * 1000);  // 18-20 rate is fine for NMW
   young.date_of_birth = D("2005-01-01");
   young.seasonal = true;
   const auto f = c.Check(young);
-  EXPECT_EQ(Find(f, RuleId::kNmwUnderpayment), nullptr);
-  ASSERT_NE(Find(f, RuleId::kSeasonalMinRate), nullptr);
+  EXPECT_FALSE(Find(f, RuleId::kNmwUnderpayment));
+  ASSERT_TRUE(Find(f, RuleId::kSeasonalMinRate));
   EXPECT_EQ(Find(f, RuleId::kSeasonalMinRate)->rate, 1144);
 }
 
@@ -214,8 +223,8 @@ TEST(SeasonalTest, ThirtyTwoPaidHoursAWeek) {
   const Checker c(Rules::Builtin(), D("2025-06-30"));
   Payslip s = Slip("2024-06-03", "2024-06-09", 30, 34320);  // 30 h at 11.44
   s.seasonal = true;
-  const Finding* h = Find(c.Check(s), RuleId::kSeasonalHoursGuarantee);
-  ASSERT_NE(h, nullptr);
+  const auto h = Find(c.Check(s), RuleId::kSeasonalHoursGuarantee);
+  ASSERT_TRUE(h);
   EXPECT_EQ(h->hours, 32000);
   EXPECT_EQ(h->hours_short, 2000);
   EXPECT_EQ(h->shortfall, 2288);
@@ -225,22 +234,22 @@ TEST(SeasonalTest, ThirtyTwoPaidHoursAWeek) {
   // A 30-day month: 32 x 30 / 7 = 137.143 h.
   Payslip month = Slip("2024-06-01", "2024-06-30", 137, 137 * 1144);
   month.seasonal = true;
-  const Finding* m = Find(c.Check(month), RuleId::kSeasonalHoursGuarantee);
-  ASSERT_NE(m, nullptr);
+  const auto m = Find(c.Check(month), RuleId::kSeasonalHoursGuarantee);
+  ASSERT_TRUE(m);
   EXPECT_EQ(m->hours, 137143);
   EXPECT_EQ(m->hours_short, 143);
   // Before April 2023 there was no guarantee.
   Payslip before = Slip("2023-03-06", "2023-03-12", 10, 10 * 1010);
   before.seasonal = true;
-  EXPECT_EQ(Find(c.Check(before), RuleId::kSeasonalHoursGuarantee), nullptr);
+  EXPECT_FALSE(Find(c.Check(before), RuleId::kSeasonalHoursGuarantee));
 }
 
 TEST(FeesTest, AnyRecruitmentFeeIsAViolationOwedInFull) {
   const Checker c(Rules::Builtin(), D("2025-06-30"));
   Payslip s = Slip("2025-06-02", "2025-06-08", 40, 48840);
   s.recruitment_fee = 150000;
-  const Finding* f = Find(c.Check(s), RuleId::kRecruitmentFee);
-  ASSERT_NE(f, nullptr);
+  const auto f = Find(c.Check(s), RuleId::kRecruitmentFee);
+  ASSERT_TRUE(f);
   EXPECT_EQ(f->severity, Severity::kViolation);
   EXPECT_EQ(f->arrears, 150000);
 }

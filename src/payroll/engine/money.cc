@@ -1,7 +1,7 @@
 #include "payroll/engine/money.h"
 
-#include <charconv>
 #include <chrono>
+#include <cstdio>
 
 namespace kenes::payroll {
 namespace {
@@ -72,68 +72,108 @@ std::optional<Date> ParseIsoDate(std::string_view s) {
       parts[p] = parts[p] * 10 + (c - '0');
     }
   }
-  if (parts[0] < 1900 || parts[0] > 2200) return std::nullopt;
-  const year_month_day ymd{year{parts[0]}, month{static_cast<unsigned>(parts[1])},
-                           day{static_cast<unsigned>(parts[2])}};
-  if (!ymd.ok()) return std::nullopt;
-  return FromCivil(ymd);
+  const int y = parts[0];
+  const unsigned m = static_cast<unsigned>(parts[1]), d = static_cast<unsigned>(parts[2]);
+  if (y < 1900 || y > 2200 || m < 1 || m > 12 || d < 1) return std::nullopt;
+  static constexpr unsigned kDays[12] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+  const bool leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
+  if (d > kDays[m - 1] + (m == 2 && leap ? 1 : 0)) return std::nullopt;
+  // Days from the civil date (H. Hinnant), years >= 1900 so no negative eras.
+  const int yy = y - (m <= 2 ? 1 : 0);
+  const unsigned era = static_cast<unsigned>(yy) / 400;
+  const unsigned yoe = static_cast<unsigned>(yy) - era * 400;
+  const unsigned doy = (153 * (m > 2 ? m - 3 : m + 9) + 2) / 5 + d - 1;
+  const unsigned doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+  return Date{static_cast<std::int32_t>(era * 146097 + doe) - 719468};
 }
 
 namespace {
-
-// Writes `v` (>= 0) as decimal digits at `out`; returns the end. No locale, no printf: these run
-// for every finding of a multi-million-row file.
-char* Digits(char* out, std::int64_t v) { return std::to_chars(out, out + 20, v).ptr; }
-
-char* Padded(char* out, unsigned v, int width) {
-  for (int i = width - 1; i >= 0; --i) {
-    out[i] = static_cast<char>('0' + v % 10);
+// Appends the decimal digits of v, at least `min_digits` of them.
+void AppendDigits(std::string& out, std::uint64_t v, int min_digits = 1) {
+  char buf[24];
+  int n = 0;
+  do {
+    buf[n++] = static_cast<char>('0' + v % 10);
     v /= 10;
-  }
-  return out + width;
+  } while (v != 0);
+  while (n < min_digits) buf[n++] = '0';
+  const size_t at = out.size();
+  out.resize(at + static_cast<size_t>(n));
+  char* p = out.data() + at;
+  while (n > 0) *p++ = buf[--n];
 }
-
 }  // namespace
 
-std::string FormatDate(Date d) {
-  const auto ymd = ToCivil(d);
-  char buf[16];
-  char* p = Padded(buf, static_cast<unsigned>(static_cast<int>(ymd.year())), 4);
-  *p++ = '-';
-  p = Padded(p, static_cast<unsigned>(ymd.month()), 2);
-  *p++ = '-';
-  p = Padded(p, static_cast<unsigned>(ymd.day()), 2);
-  return std::string(buf, p);
+void AppendInteger(std::string& out, std::int64_t v) {
+  if (v < 0) {
+    out.push_back('-');
+    AppendDigits(out, static_cast<std::uint64_t>(0) - static_cast<std::uint64_t>(v));
+  } else {
+    AppendDigits(out, static_cast<std::uint64_t>(v));
+  }
 }
 
-std::string FormatPounds(Pence pence) {
-  char buf[40];
-  char* p = buf;
-  if (pence < 0) *p++ = '-';
-  const std::int64_t a = pence < 0 ? -pence : pence;
-  *p++ = '\xC2';  // £ in UTF-8
-  *p++ = '\xA3';
-  p = Digits(p, a / 100);
-  *p++ = '.';
-  p = Padded(p, static_cast<unsigned>(a % 100), 2);
-  return std::string(buf, p);
+void AppendDate(std::string& out, Date d) {
+  const auto ymd = ToCivil(d);
+  AppendDigits(out, static_cast<std::uint64_t>(static_cast<int>(ymd.year())), 4);
+  out.push_back('-');
+  AppendDigits(out, static_cast<unsigned>(ymd.month()), 2);
+  out.push_back('-');
+  AppendDigits(out, static_cast<unsigned>(ymd.day()), 2);
+}
+
+void AppendPounds(std::string& out, Pence p) {
+  const bool negative = p < 0;
+  const std::uint64_t a = negative ? static_cast<std::uint64_t>(0) - static_cast<std::uint64_t>(p)
+                                   : static_cast<std::uint64_t>(p);
+  out.append(negative ? "-\xC2\xA3" : "\xC2\xA3");
+  AppendDigits(out, a / 100);
+  out.push_back('.');
+  AppendDigits(out, a % 100, 2);
+}
+
+void AppendHours(std::string& out, MilliHours h) {
+  AppendDigits(out, static_cast<std::uint64_t>(h / 1000));
+  std::uint64_t frac = static_cast<std::uint64_t>(h % 1000);
+  if (frac == 0) return;
+  int digits = 3;
+  while (frac % 10 == 0) {
+    frac /= 10;
+    --digits;
+  }
+  out.push_back('.');
+  AppendDigits(out, frac, digits);
+}
+
+std::string FormatDate(Date d) {
+  std::string s;
+  AppendDate(s, d);
+  return s;
+}
+
+std::string FormatPounds(Pence p) {
+  std::string s;
+  AppendPounds(s, p);
+  return s;
 }
 
 std::string FormatHours(MilliHours h) {
-  char buf[40];
-  char* p = Digits(buf, h / 1000);
-  const auto frac = static_cast<unsigned>(h % 1000);
-  if (frac != 0) {
-    *p++ = '.';
-    p = Padded(p, frac, 3);
-    while (p[-1] == '0') --p;
-  }
-  return std::string(buf, p);
+  std::string s;
+  AppendHours(s, h);
+  return s;
 }
 
+// GCC's 128-bit integer: products of pence and milli-hours can pass 2^63. `__extension__` marks
+// the one non-ISO type as intended under -Wpedantic.
+__extension__ typedef __int128 Wide;
+
 std::int64_t MulDivRoundHalfUp(std::int64_t a, std::int64_t b, std::int64_t c) {
-  const __int128 product = static_cast<__int128>(a) * b;
-  return static_cast<std::int64_t>((product * 2 + c) / (static_cast<__int128>(c) * 2));
+  // Most products fit in 63 bits; the wide division is only for those that do not.
+  if (a < (std::int64_t{1} << 31) && b < (std::int64_t{1} << 30) && c < (std::int64_t{1} << 61)) {
+    return (a * b * 2 + c) / (c * 2);
+  }
+  const Wide product = static_cast<Wide>(a) * b;
+  return static_cast<std::int64_t>((product * 2 + c) / (static_cast<Wide>(c) * 2));
 }
 
 int AgeOn(Date born, Date on) {

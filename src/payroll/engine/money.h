@@ -35,6 +35,11 @@ std::string FormatDate(Date d);
 std::string FormatPounds(Pence p);
 // "37.5" (trailing zeros dropped, at most 3 decimals).
 std::string FormatHours(MilliHours h);
+// The same, appended to `out` (no temporaries; for writers of many findings).
+void AppendDate(std::string& out, Date d);
+void AppendPounds(std::string& out, Pence p);
+void AppendHours(std::string& out, MilliHours h);
+void AppendInteger(std::string& out, std::int64_t v);
 
 // a * b / c, rounded to the nearest integer, halves up. REQUIRES: a, b >= 0, c > 0.
 std::int64_t MulDivRoundHalfUp(std::int64_t a, std::int64_t b, std::int64_t c);

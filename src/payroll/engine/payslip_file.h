@@ -31,7 +31,7 @@ struct FileCheckOptions {
   int threads = 1;
   // Input bytes each thread takes per block; memory use is about threads x this. Tests make it
   // tiny to cross block and thread boundaries often.
-  long long part_bytes = 16LL << 20;
+  long long part_bytes = 8LL << 20;
   const Rules* rules = nullptr;  // REQUIRED
   // Called once per block, in order: bytes of input done and the total.
   std::function<void(long long done, long long total)> on_progress;
