@@ -228,6 +228,20 @@ std::optional<std::string> RequestContext::Query(const std::string& name) const 
   return std::nullopt;
 }
 
+std::optional<long long> RequestContext::QueryInt(const std::string& name, long long lo,
+                                                  long long hi) const {
+  const auto v = Query(name);
+  if (!v) return std::nullopt;
+  if (v->empty() || v->size() > 18 || v->find_first_not_of("0123456789") != std::string::npos ||
+      std::stoll(*v) < lo || std::stoll(*v) > hi) {
+    Throw(core::ErrorCode::kInvalidArgument,
+          "'" + name + "' must be an integer from " + std::to_string(lo) + " to " +
+              std::to_string(hi),
+          "invalid-query");
+  }
+  return std::stoll(*v);
+}
+
 Api::Api(const core::Config& config, store::Database& db, auth::Accounts& accounts,
          payroll::PayrollService& payroll, const core::Clock& clock, AccessLog& access_log)
     : config_(config),
@@ -587,20 +601,8 @@ void Api::AddRoutes() {
         *field = core::FormatUtc(*core::ParseUtc(*v));
       }
     }
-    auto number = [&](const char* name, long long lo, long long hi) -> std::optional<long long> {
-      auto v = ctx.Query(name);
-      if (!v) return std::nullopt;
-      if (v->empty() || v->size() > 18 || v->find_first_not_of("0123456789") != std::string::npos ||
-          std::stoll(*v) < lo || std::stoll(*v) > hi) {
-        Throw(ErrorCode::kInvalidArgument,
-              std::string("'") + name + "' must be an integer from " + std::to_string(lo) + " to " +
-                  std::to_string(hi),
-              "invalid-query");
-      }
-      return std::stoll(*v);
-    };
-    f.before_seq = number("before", 1, 1'000'000'000'000'000LL);
-    f.limit = static_cast<int>(number("limit", 1, 500).value_or(100));
+    f.before_seq = ctx.QueryInt("before", 1, 1'000'000'000'000'000LL);
+    f.limit = static_cast<int>(ctx.QueryInt("limit", 1, 500).value_or(100));
     if (*scope != auth::Scope::kAnyAgency) {
       const auto asked = ctx.Query("agency");
       if (asked && *asked != ctx.who().agency) {
@@ -767,20 +769,8 @@ void Api::AddPayrollRoutes() {
   });
 
   auto paging = [](RequestContext& ctx) {
-    auto number = [&](const char* name, long long lo, long long hi, long long fallback) {
-      auto v = ctx.Query(name);
-      if (!v) return fallback;
-      if (v->empty() || v->size() > 18 || v->find_first_not_of("0123456789") != std::string::npos ||
-          std::stoll(*v) < lo || std::stoll(*v) > hi) {
-        Throw(core::ErrorCode::kInvalidArgument,
-              std::string("'") + name + "' must be an integer from " + std::to_string(lo) + " to " +
-                  std::to_string(hi),
-              "invalid-query");
-      }
-      return std::stoll(*v);
-    };
-    return std::pair{number("after", 0, 1'000'000'000'000LL, 0),
-                     static_cast<int>(number("limit", 1, 1000, 200))};
+    return std::pair{ctx.QueryInt("after", 0, 1'000'000'000'000LL).value_or(0),
+                     static_cast<int>(ctx.QueryInt("limit", 1, 1000).value_or(200))};
   };
 
   Add("GET", "/api/v1/payroll/checks/{check_id}/findings", [this, paging](RequestContext& ctx) {

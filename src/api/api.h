@@ -39,6 +39,8 @@ struct RequestContext {
   long long IdParam(const std::string& name) const;
   // A decoded query parameter; throws a 400 Failure for malformed encoding.
   std::optional<std::string> Query(const std::string& name) const;
+  // A query parameter that must be an integer in [lo, hi]; throws a 400 Failure otherwise.
+  std::optional<long long> QueryInt(const std::string& name, long long lo, long long hi) const;
 };
 
 class Api {
