@@ -1,6 +1,7 @@
 #include "payroll/engine/payslip_file.h"
 
 #include <csv.h>
+#include <emmintrin.h>
 #include <fcntl.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
@@ -104,7 +105,29 @@ class FieldSplitter {
     ok = true;
     const char* field = p;
     const char* q = p;
-    for (; q != end; ++q) {
+    bool stopped = false;
+    // 16 bytes at a time (SSE2, in every x86-64): a bit for each comma, line break or quote.
+    const __m128i comma = _mm_set1_epi8(','), newline = _mm_set1_epi8('\n'),
+                  quote = _mm_set1_epi8('"');
+    while (!stopped && end - q >= 16) {
+      const __m128i chunk = _mm_loadu_si128(reinterpret_cast<const __m128i*>(q));
+      auto mask = static_cast<unsigned>(_mm_movemask_epi8(
+          _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(chunk, comma), _mm_cmpeq_epi8(chunk, newline)),
+                       _mm_cmpeq_epi8(chunk, quote))));
+      while (mask != 0) {
+        const char* at = q + __builtin_ctz(mask);
+        if (*at != ',') {
+          q = at;
+          stopped = true;
+          break;
+        }
+        fields.emplace_back(field, static_cast<size_t>(at - field));
+        field = at + 1;
+        mask &= mask - 1;
+      }
+      if (!stopped) q += 16;
+    }
+    for (; !stopped && q != end; ++q) {
       const char c = *q;
       if (c == ',') {
         fields.emplace_back(field, static_cast<size_t>(q - field));
