@@ -28,15 +28,20 @@ Checker::Checker(const Rules& rules, Date as_of)
     : rules_(rules), as_of_(as_of), now_(rules.WageOn(as_of)) {}
 
 std::string_view Checker::Invalid(const Payslip& s) const {
+  return Invalid(s, rules_.WageOn(s.period_start));
+}
+
+std::string_view Checker::Invalid(const Payslip& s, const WagePeriod* rates) const {
   if (s.period_end < s.period_start) return "period_end is before period_start";
-  if (LastDayOfOneMonthFrom(s.period_start) < s.period_end) {
+  // Every month has at least 28 days, so periods of up to 28 days need no calendar arithmetic.
+  if (s.period_end.days - s.period_start.days > 27 &&
+      LastDayOfOneMonthFrom(s.period_start) < s.period_end) {
     return "the pay reference period is longer than one month";
   }
   if (s.period_start < s.date_of_birth) return "date_of_birth is after the start of the pay period";
   const int days = s.period_end.days - s.period_start.days + 1;
   if (s.accommodation_days > days) return "accommodation_days exceeds the days in the pay period";
-  if (rules_.WageOn(s.period_start) == nullptr)
-    return "no minimum wage rates for a period this early";
+  if (rates == nullptr) return "no minimum wage rates for a period this early";
   return {};
 }
 
@@ -50,9 +55,17 @@ Pence Checker::Revalue(Pence shortfall, Pence rate_then, const AgeBand& band_the
   return std::max(shortfall, MulDivRoundHalfUp(shortfall, rate_now, rate_then));
 }
 
-Findings Checker::Check(const Payslip& s) const {
+Findings Checker::Check(const Payslip& s) const { return Check(s, *rules_.WageOn(s.period_start)); }
+
+std::string_view Checker::CheckInto(const Payslip& s, Findings* out) const {
+  const WagePeriod* rates = rules_.WageOn(s.period_start);  // looked up once per row
+  if (const auto why = Invalid(s, rates); !why.empty()) return why;
+  *out = Check(s, *rates);
+  return {};
+}
+
+Findings Checker::Check(const Payslip& s, const WagePeriod& w) const {
   Findings out;
-  const WagePeriod& w = *rules_.WageOn(s.period_start);
   const int age = AgeOn(s.date_of_birth, s.period_start);
   const AgeBand& band = w.BandFor(age);
   const Pence rate = s.apprentice ? w.apprentice_rate : band.rate;

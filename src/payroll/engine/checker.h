@@ -78,9 +78,15 @@ class Checker {
   // The findings for `slip`. REQUIRES: Invalid(slip) is empty.
   Findings Check(const Payslip& slip) const;
 
+  // Invalid() then Check() in one call: the reason `slip` cannot be checked (then `out` is
+  // untouched), or empty with the findings in `out`.
+  std::string_view CheckInto(const Payslip& slip, Findings* out) const;
+
   const Rules& rules() const { return rules_; }
 
  private:
+  std::string_view Invalid(const Payslip& slip, const WagePeriod* rates) const;
+  Findings Check(const Payslip& slip, const WagePeriod& rates) const;
   Pence Revalue(Pence shortfall, Pence rate_then, const AgeBand& band_then, bool apprentice) const;
 
   const Rules& rules_;

@@ -373,10 +373,13 @@ class RowProcessor {
       const auto v = need(c);
       if (v.empty()) return {};
       // Payroll files repeat the same periods row after row: remember the last date per column.
+      // (Not for dates of birth, which rarely repeat from one row to the next.)
       DateMemo& memo = date_memo_[static_cast<size_t>(c)];
-      if (memo.valid && v == std::string_view(memo.text, sizeof memo.text)) return memo.date;
+      if (c != kDateOfBirth && memo.valid && v == std::string_view(memo.text, sizeof memo.text)) {
+        return memo.date;
+      }
       auto d = ParseIsoDate(v);
-      if (d && v.size() == sizeof memo.text) {
+      if (c != kDateOfBirth && d && v.size() == sizeof memo.text) {
         std::memcpy(memo.text, v.data(), sizeof memo.text);
         memo.date = *d;
         memo.valid = true;
@@ -440,12 +443,12 @@ class RowProcessor {
         (!core::IsValidUtf8(s.worker_ref) || !core::IsValidUtf8(s.provider_ref))) {
       problem = "worker_ref or provider_ref is not valid UTF-8";
     }
+    Findings found;
     if (problem.empty()) {
-      if (const auto why = checker_.Invalid(s); !why.empty()) problem = std::string(why);
+      if (const auto why = checker_.CheckInto(s, &found); !why.empty()) problem = std::string(why);
     }
     if (!problem.empty()) return Reject(r, line_no, std::move(problem), line);
 
-    const Findings found = checker_.Check(s);
     if (found.count == 0) return;
     ++r.rows_with_findings;
     Totals row_totals;
