@@ -207,7 +207,9 @@ int Main(int argc, char** argv) {
   CLI::App app{"Kenes: the Kazakhstan-UK Strategic Dialogue record and labour-rights exchange",
                "kenes"};
   app.set_version_flag("--version", std::string("kenes ") + "0.1.0");
-  app.require_subcommand(1);
+  // At most one command; "none" is reported after parsing, so that a mistyped option or command
+  // is named in the error instead of hidden behind "a subcommand is required".
+  app.require_subcommand(0, 1);
   Overrides overrides;
   auto add_common = [&](CLI::App* cmd) {
     cmd->add_option("--config", overrides.config_path, "TOML configuration file")
@@ -232,7 +234,7 @@ int Main(int argc, char** argv) {
 
   // user
   auto* user = app.add_subcommand("user", "Manage accounts");
-  user->require_subcommand(1);
+  user->require_subcommand(0, 1);
   std::string username, agency, display_name, format = "table";
   std::vector<std::string> roles;
   bool password_stdin = false;
@@ -266,7 +268,7 @@ int Main(int argc, char** argv) {
 
   // token
   auto* token = app.add_subcommand("token", "Manage bearer tokens for machine clients");
-  token->require_subcommand(1);
+  token->require_subcommand(0, 1);
   auto* token_create = token->add_subcommand("create", "Create a bearer token; prints it once");
   add_common(token_create);
   std::string token_name = "cli";
@@ -278,14 +280,14 @@ int Main(int argc, char** argv) {
 
   // audit
   auto* audit_cmd = app.add_subcommand("audit", "Audit trail");
-  audit_cmd->require_subcommand(1);
+  audit_cmd->require_subcommand(0, 1);
   auto* audit_verify =
       audit_cmd->add_subcommand("verify", "Recompute the hash chain; exit 1 if it is broken");
   add_common(audit_verify);
 
   // payroll
   auto* payroll_cmd = app.add_subcommand("payroll", "UK pay compliance checks");
-  payroll_cmd->require_subcommand(1);
+  payroll_cmd->require_subcommand(0, 1);
   PayrollArgs pay;
   auto* payroll_check = payroll_cmd->add_subcommand(
       "check",
@@ -321,7 +323,7 @@ int Main(int argc, char** argv) {
 
   // demo
   auto* demo = app.add_subcommand("demo", "Demo data");
-  demo->require_subcommand(1);
+  demo->require_subcommand(0, 1);
   auto* demo_load = demo->add_subcommand("load", "Create the demo accounts (idempotent)");
   add_common(demo_load);
 
@@ -336,6 +338,21 @@ int Main(int argc, char** argv) {
   } catch (const CLI::ParseError& e) {
     (void)app.exit(e);
     return kExitUsage;
+  }
+  // A missing command, at the top or inside a group ("kenes user"), names the choices.
+  for (CLI::App* level = &app; level != nullptr;) {
+    const auto defined = level->get_subcommands([](CLI::App*) { return true; });
+    if (defined.empty()) break;
+    const auto chosen = level->get_subcommands();
+    if (chosen.empty()) {
+      std::string names;
+      for (const CLI::App* d : defined) names += (names.empty() ? "" : ", ") + d->get_name();
+      std::cerr << (level == &app ? std::string("kenes") : "kenes " + level->get_name())
+                << ": a command is required (" << names
+                << ")\nRun with --help for more information.\n";
+      return kExitUsage;
+    }
+    level = chosen.front();
   }
 
   // Diagnostics go to stderr; stdout is for results (and the access log when it is "-").

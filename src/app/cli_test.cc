@@ -63,11 +63,11 @@ TEST(CliTest, UsageErrorsExitTwo) {
     std::string err;  // a fragment stderr must contain ("": any message)
   };
   const Case cases[] = {
-      {{}, "subcommand"},
-      // CLI11 reports the missing subcommand rather than the stray word here.
-      {{"--bogus"}, ""},
-      {{"frobnicate"}, ""},
-      {{"user"}, "subcommand"},
+      {{}, "a command is required (serve, migrate, user, token, audit, payroll, demo)"},
+      {{"--bogus"}, "--bogus"},
+      {{"frobnicate"}, "frobnicate"},
+      {{"user"}, "kenes user: a command is required (add, passwd, disable, enable, list)"},
+      {{"user", "frob"}, "frob"},
       {{"user", "list", "--bogus", "--database", db}, "--bogus"},
       {{"user", "list", "--format", "xml", "--database", db}, "--format"},
       {{"user", "add", "--username", "x.y", "--agency", "kz-mlsp", "--database", db}, "--role"},
