@@ -1,5 +1,6 @@
 // payroll_generate: writes N synthetic payslip rows as the CSV `kenes payroll check` reads, for
-// bench/payroll/run.sh. Standard library only.
+// bench/payroll/run.sh. Rates, calendar, rounding and number formats come from the engine it
+// benchmarks (kenes_payroll_engine), so the data follows rules/uk_pay.toml as it changes.
 //
 //   payroll_generate --rows N --seed S --output FILE [--threads T]
 //
@@ -12,9 +13,10 @@
 // - hours worked 20-55 a week in quarter hours (pro rata for monthly PRPs); hours paid = hours
 //   worked, except seasonal workers, who are mostly paid 32+ hours a week;
 // - pay: the minimum wage in force on the PRP's first day for the worker's age band (the rates
-//   of rules/uk_pay.toml, table below), 45 % exactly at it, the rest up to 40 % above; seasonal
-//   workers at the route minimum (the NLW since 12 Apr 2023); about 5 % of rows are underpaid by
-//   0.5-6 % of what the minimum wage requires, after the accommodation offset and deductions;
+//   of rules/uk_pay.toml, read through the engine), 45 % exactly at it, the rest up to 40 % above;
+//   seasonal workers at the route minimum (the NLW since 12 Apr 2023); about 5 % of rows are
+//   underpaid by 0.5-6 % of what the minimum wage requires, after the accommodation offset and
+//   deductions;
 // - accommodation for housed workers: 5-7 days a week (the whole month less 0-2 days for monthly
 //   PRPs), a fifth free, half charged at 60-100 % of the offset, the rest 100-150 % of it;
 // - employer-benefit deductions (uniform, tools, transport) on 12 % of rows, recruitment fees on
@@ -22,6 +24,7 @@
 // Rows are valid: `kenes payroll check` rejects none of them.
 #include <algorithm>
 #include <charconv>
+#include <chrono>
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>
@@ -31,94 +34,45 @@
 #include <thread>
 #include <vector>
 
+#include "payroll/engine/money.h"
+#include "payroll/engine/rules.h"
+
 namespace {
 
-// --- dates: days since 1970-01-01 (H. Hinnant's civil-date algorithms) ------------------------
-struct Ymd {
-  int y;
-  unsigned m, d;
-};
+using kenes::payroll::Date;
+using kenes::payroll::MulDivRoundHalfUp;
+using kenes::payroll::Rules;
 
-int DaysFromCivil(int y, unsigned m, unsigned d) {
-  y -= m <= 2;
-  const int era = (y >= 0 ? y : y - 399) / 400;
-  const unsigned yoe = static_cast<unsigned>(y - era * 400);
-  const unsigned doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
-  const unsigned doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-  return era * 146097 + static_cast<int>(doe) - 719468;
-}
-
-Ymd CivilFromDays(int z) {
-  z += 719468;
-  const int era = (z >= 0 ? z : z - 146096) / 146097;
-  const unsigned doe = static_cast<unsigned>(z - era * 146097);
-  const unsigned yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
-  const int y = static_cast<int>(yoe) + era * 400;
-  const unsigned doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-  const unsigned mp = (5 * doy + 2) / 153;
-  const unsigned d = doy - (153 * mp + 2) / 5 + 1;
-  const unsigned m = mp < 10 ? mp + 3 : mp - 9;
-  return {y + (m <= 2), m, d};
+// Days since 1970-01-01 of a calendar day.
+int Day(int y, unsigned m, unsigned d) {
+  const std::chrono::sys_days days{std::chrono::year{y} / std::chrono::month{m} /
+                                   std::chrono::day{d}};
+  return static_cast<int>(days.time_since_epoch().count());
 }
 
 unsigned DaysInMonth(int y, unsigned m) {
-  static constexpr unsigned kDays[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
-  if (m == 2 && ((y % 4 == 0 && y % 100 != 0) || y % 400 == 0)) return 29;
-  return kDays[m - 1];
+  return static_cast<unsigned>(
+      (std::chrono::year{y} / std::chrono::month{m} / std::chrono::last).day());
 }
 
-// Whole years on `on` for someone born on `born` (as kenes::payroll::AgeOn).
-int AgeOn(int born, int on) {
-  const Ymd b = CivilFromDays(born), o = CivilFromDays(on);
-  int age = o.y - b.y;
-  if (o.m < b.m || (o.m == b.m && o.d < b.d)) --age;
-  return age;
+// --- rules: the engine's own (rules/uk_pay.toml), so generated pay follows the rates it checks --
+const Rules& PayRules() { return Rules::Builtin(); }
+
+// The hourly minimum for `age` on `start`.
+int RateFor(int start, int age) {
+  return static_cast<int>(PayRules().WageOn(Date{start})->BandFor(age).rate);
 }
 
-// --- rules: rules/uk_pay.toml from April 2022 (PRPs here start in 2023) ------------------------
-struct WageRates {
-  int from;
-  int nlw_age;  // the top band's minimum age
-  int top, mid, r18, u18;  // pence per hour; `mid` is 21 up to the top band (= top from 2024)
-  int offset_daily;
-};
-
-std::vector<WageRates> MakeWages() {
-  return {
-      {DaysFromCivil(2022, 4, 1), 23, 950, 918, 683, 481, 870},
-      {DaysFromCivil(2023, 4, 1), 23, 1042, 1018, 749, 528, 910},
-      {DaysFromCivil(2024, 4, 1), 21, 1144, 1144, 860, 640, 999},
-      {DaysFromCivil(2025, 4, 1), 21, 1221, 1221, 1000, 755, 1066},
-      {DaysFromCivil(2026, 4, 1), 21, 1271, 1271, 1085, 800, 1110},
-  };
+int OffsetDaily(int start) {
+  return static_cast<int>(PayRules().WageOn(Date{start})->offset_daily);
 }
 
-const std::vector<WageRates>& Wages() {
-  static const std::vector<WageRates> w = MakeWages();
-  return w;
-}
-
-const WageRates& WageOn(int day) {
-  const auto& w = Wages();
-  size_t i = 0;
-  while (i + 1 < w.size() && w[i + 1].from <= day) ++i;
-  return w[i];
-}
-
-int RateFor(const WageRates& w, int age) {
-  if (age >= w.nlw_age) return w.top;
-  if (age >= 21) return w.mid;
-  if (age >= 18) return w.r18;
-  return w.u18;
-}
-
-// Seasonal Worker route minimum: £10.10 fixed from 6 Apr 2022, the NLW from 12 Apr 2023.
-int SeasonalRate(const WageRates& w, int start) {
-  return start >= DaysFromCivil(2023, 4, 12) ? w.top : 1010;
-}
-
-std::int64_t MulDivRoundHalfUp(std::int64_t a, std::int64_t b, std::int64_t c) {
-  return (a * b * 2 + c) / (c * 2);
+// The Seasonal Worker route's minimum hourly pay on `start` (the generated periods start in 2023
+// or later, after the route left the worker's own minimum wage).
+int SeasonalRate(int start) {
+  const auto* m = PayRules().SeasonalMinimumOn(Date{start});
+  if (m->basis == kenes::payroll::SeasonalBasis::kFixed) return static_cast<int>(m->fixed_rate);
+  return static_cast<int>(PayRules().WageOn(Date{start})->Top().rate);
 }
 
 // --- randomness: splitmix64, deterministic per (seed, stream) ----------------------------------
@@ -142,7 +96,9 @@ class Rng {
   // Uniform in [0, n) for n < 2^32 (Lemire's multiply-shift, without the rejection step).
   std::uint64_t Below(std::uint64_t n) { return ((Next() >> 32) * n) >> 32; }
   // Uniform in [lo, hi].
-  int Between(int lo, int hi) { return lo + static_cast<int>(Below(static_cast<std::uint64_t>(hi - lo + 1))); }
+  int Between(int lo, int hi) {
+    return lo + static_cast<int>(Below(static_cast<std::uint64_t>(hi - lo + 1)));
+  }
   // Uniform in [0, 1).
   double Unit() { return static_cast<double>(Next() >> 11) * 0x1.0p-53; }
   bool Chance(double p) { return Unit() < p; }
@@ -159,8 +115,8 @@ struct Worker {
   bool seasonal;
 };
 
-const int kFirstMonday = DaysFromCivil(2023, 1, 2);
-const int kLastMonday = DaysFromCivil(2026, 10, 26);
+const int kFirstMonday = Day(2023, 1, 2);
+const int kLastMonday = Day(2026, 10, 26);
 
 Worker MakeWorker(std::uint64_t seed, std::uint64_t id) {
   Rng r(Mix(seed ^ Mix(id + 0x5EED)));
@@ -169,52 +125,19 @@ Worker MakeWorker(std::uint64_t seed, std::uint64_t id) {
   // (2023-01-02 .. 2026-10-26) is within 17-60.
   const double u = r.Unit();
   const int age = u < 0.12 ? r.Between(19, 20) : u < 0.85 ? r.Between(21, 45) : r.Between(46, 58);
-  w.dob = DaysFromCivil(2025 - age, 1, 1) - r.Between(0, 364);
+  w.dob = Day(2025 - age, 1, 1) - r.Between(0, 364);
   w.provider = r.Between(1, 500);
   w.housed = r.Chance(0.5);
   w.seasonal = r.Chance(0.1);
   return w;
 }
 
-// --- formatting ----------------------------------------------------------------------------------
-void PutUInt(std::string& out, std::uint64_t v, int min_digits = 1) {
-  char buf[24];
-  int n = 0;
-  do {
-    buf[n++] = static_cast<char>('0' + v % 10);
-    v /= 10;
-  } while (v != 0);
-  while (n < min_digits) buf[n++] = '0';
-  while (n > 0) out.push_back(buf[--n]);
-}
-
-void PutDate(std::string& out, int days) {
-  const Ymd d = CivilFromDays(days);
-  PutUInt(out, static_cast<std::uint64_t>(d.y), 4);
-  out.push_back('-');
-  PutUInt(out, d.m, 2);
-  out.push_back('-');
-  PutUInt(out, d.d, 2);
-}
-
+// --- formatting: the engine's writers, plus pounds without the currency sign --------------------
 void PutPounds(std::string& out, std::int64_t pence) {
-  PutUInt(out, static_cast<std::uint64_t>(pence / 100));
+  kenes::payroll::AppendInteger(out, pence / 100);
   out.push_back('.');
-  PutUInt(out, static_cast<std::uint64_t>(pence % 100), 2);
-}
-
-// Milli-hours -> "37", "37.5", "37.25", "37.125".
-void PutHours(std::string& out, std::int64_t milli) {
-  PutUInt(out, static_cast<std::uint64_t>(milli / 1000));
-  int frac = static_cast<int>(milli % 1000);
-  if (frac == 0) return;
-  int digits = 3;
-  while (frac % 10 == 0) {
-    frac /= 10;
-    --digits;
-  }
-  out.push_back('.');
-  PutUInt(out, static_cast<std::uint64_t>(frac), digits);
+  if (pence % 100 < 10) out.push_back('0');
+  kenes::payroll::AppendInteger(out, pence % 100);
 }
 
 // --- rows ----------------------------------------------------------------------------------------
@@ -239,11 +162,11 @@ void Generate(std::uint64_t seed, std::uint64_t workers, std::uint64_t first, st
       const int y = 2023 + month_index / 12;
       const unsigned m = static_cast<unsigned>(month_index % 12 + 1);
       if (r.Chance(0.8)) {
-        start = DaysFromCivil(y, m, 1);
-        end = DaysFromCivil(y, m, DaysInMonth(y, m));
+        start = Day(y, m, 1);
+        end = Day(y, m, DaysInMonth(y, m));
       } else {
-        start = DaysFromCivil(y, m, 16);
-        end = DaysFromCivil(m == 12 ? y + 1 : y, m == 12 ? 1 : m + 1, 15);
+        start = Day(y, m, 16);
+        end = Day(m == 12 ? y + 1 : y, m == 12 ? 1 : m + 1, 15);
       }
     }
     const int prp_days = end - start + 1;
@@ -258,9 +181,8 @@ void Generate(std::uint64_t seed, std::uint64_t workers, std::uint64_t first, st
     }
 
     // The minimum wage for the worker's band on the PRP's first day.
-    const WageRates& rates = WageOn(start);
-    const int age = AgeOn(w.dob, start);
-    const int rate = RateFor(rates, age);
+    const int age = kenes::payroll::AgeOn(Date{w.dob}, Date{start});
+    const int rate = RateFor(start, age);
     const std::int64_t required = MulDivRoundHalfUp(hours_worked, rate, 1000);
 
     // Accommodation, deductions and fees.
@@ -268,7 +190,8 @@ void Generate(std::uint64_t seed, std::uint64_t workers, std::uint64_t first, st
     std::int64_t charge = 0, effect = 0;
     if (w.housed) {
       accommodation_days = prp_days == 7 ? r.Between(5, 7) : prp_days - r.Between(0, 2);
-      const std::int64_t offset = static_cast<std::int64_t>(rates.offset_daily) * accommodation_days;
+      const std::int64_t offset =
+          static_cast<std::int64_t>(OffsetDaily(start)) * accommodation_days;
       const double u = r.Unit();
       if (u < 0.2) {
         charge = 0;
@@ -291,34 +214,37 @@ void Generate(std::uint64_t seed, std::uint64_t workers, std::uint64_t first, st
       nmw_pay = required - std::max<std::int64_t>(1, required * per_mille_short / 1000);
     } else {
       const double u = r.Unit();
-      const int premium_per_mille = (w.seasonal || u < 0.45) ? 0 : u < 0.8 ? r.Between(1, 100) : r.Between(100, 400);
+      const int premium_per_mille = (w.seasonal || u < 0.45) ? 0
+                                    : u < 0.8                ? r.Between(1, 100)
+                                                             : r.Between(100, 400);
       nmw_pay = required + (required * premium_per_mille + 999) / 1000;
     }
     std::int64_t gross = nmw_pay + deductions - effect;
     if (w.seasonal && !underpaid) {
       // Seasonal workers: basic pay at the route minimum for the hours paid.
-      gross = std::max(gross, MulDivRoundHalfUp(hours_paid, SeasonalRate(rates, start), 1000));
+      gross = std::max(gross, MulDivRoundHalfUp(hours_paid, SeasonalRate(start), 1000));
     }
 
     // worker_ref,date_of_birth,period_start,period_end,hours_worked,gross_pay,hours_paid,
     // accommodation_days,accommodation_charge,deductions_employer_benefit,recruitment_fee,route,
     // provider_ref
     out.push_back('W');
-    PutUInt(out, worker_id + 1, 7);
+    const std::string id = std::to_string(worker_id + 1);
+    out.append(7 - std::min<size_t>(7, id.size()), '0').append(id);
     out.push_back(',');
-    PutDate(out, w.dob);
+    kenes::payroll::AppendDate(out, Date{w.dob});
     out.push_back(',');
-    PutDate(out, start);
+    kenes::payroll::AppendDate(out, Date{start});
     out.push_back(',');
-    PutDate(out, end);
+    kenes::payroll::AppendDate(out, Date{end});
     out.push_back(',');
-    PutHours(out, hours_worked);
+    kenes::payroll::AppendHours(out, hours_worked);
     out.push_back(',');
     PutPounds(out, gross);
     out.push_back(',');
-    PutHours(out, hours_paid);
+    kenes::payroll::AppendHours(out, hours_paid);
     out.push_back(',');
-    if (w.housed) PutUInt(out, static_cast<std::uint64_t>(accommodation_days));
+    if (w.housed) kenes::payroll::AppendInteger(out, accommodation_days);
     out.push_back(',');
     if (w.housed) PutPounds(out, charge);
     out.push_back(',');
@@ -328,7 +254,8 @@ void Generate(std::uint64_t seed, std::uint64_t workers, std::uint64_t first, st
     out.push_back(',');
     if (w.seasonal) out.append("seasonal");
     out.append(",P");
-    PutUInt(out, static_cast<std::uint64_t>(w.provider), 4);
+    const std::string provider = std::to_string(w.provider);
+    out.append(4 - std::min<size_t>(4, provider.size()), '0').append(provider);
     out.push_back('\n');
   }
 }

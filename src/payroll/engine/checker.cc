@@ -74,33 +74,21 @@ Findings Checker::Check(const Payslip& s, const WagePeriod& w) const {
   // Accommodation offset (NMWM10030): free accommodation adds the offset; a charge above it
   // reduces minimum-wage pay by the excess. The daily rate is the one in force on the PRP's
   // first day; days cannot exceed the PRP, so the weekly maximum (7 x daily) holds.
+  // A charge with no days of accommodation has no offset: all of it counts against pay.
   const Pence offset = w.offset_daily * s.accommodation_days;
   Pence accommodation_effect = 0;
-  if (s.accommodation_days > 0) {
-    if (s.accommodation_charge == 0) {
-      accommodation_effect = offset;
-    } else if (s.accommodation_charge > offset) {
-      accommodation_effect = -(s.accommodation_charge - offset);
-      Finding f;
-      f.rule = RuleId::kAccommodationOffsetExceeded;
-      f.severity = Severity::kWarning;
-      f.required = offset;
-      f.paid = s.accommodation_charge;
-      f.shortfall = s.accommodation_charge - offset;
-      f.rate = w.offset_daily;
-      f.days = s.accommodation_days;
-      out.Add(f);
-    }
-  } else if (s.accommodation_charge > 0) {
-    // A charge with no days of accommodation counts entirely against pay.
-    accommodation_effect = -s.accommodation_charge;
+  if (s.accommodation_days > 0 && s.accommodation_charge == 0) {
+    accommodation_effect = offset;
+  } else if (s.accommodation_charge > offset) {
+    accommodation_effect = -(s.accommodation_charge - offset);
     Finding f;
     f.rule = RuleId::kAccommodationOffsetExceeded;
     f.severity = Severity::kWarning;
-    f.required = 0;
+    f.required = offset;
     f.paid = s.accommodation_charge;
-    f.shortfall = s.accommodation_charge;
+    f.shortfall = s.accommodation_charge - offset;
     f.rate = w.offset_daily;
+    f.days = s.accommodation_days;
     out.Add(f);
   }
 
