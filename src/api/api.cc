@@ -660,19 +660,6 @@ json CheckJson(const payroll::CheckRecord& c) {
           {"rejects", base + "/rejects"}};
 }
 
-void AppendCsvCell(std::string& out, const std::string& v) {
-  if (v.find_first_of(",\"\r\n") == std::string::npos) {
-    out += v;
-    return;
-  }
-  out += '"';
-  for (char c : v) {
-    if (c == '"') out += '"';
-    out += c;
-  }
-  out += '"';
-}
-
 // {"payslips": [{...}, ...]} -> the CSV the engine reads. Values are strings or numbers.
 std::string PayslipsToCsv(const json& payslips) {
   std::vector<std::string> columns;
@@ -711,7 +698,7 @@ std::string PayslipsToCsv(const json& payslips) {
               "payslips[" + std::to_string(index) + "]." + columns[i] + " contains a line break",
               "invalid-field");
       }
-      AppendCsvCell(csv, cell);
+      payroll::AppendCsvField(csv, cell);
     }
     csv += '\n';
     ++index;

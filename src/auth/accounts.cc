@@ -45,11 +45,7 @@ User UserFromRow(const soci::row& r) {
 }
 
 core::Error Denied(Decision d, const std::string& what) {
-  if (d == Decision::kForbidden) {
-    return core::Error{
-        ErrorCode::kPermissionDenied, "your roles do not allow you to " + what, "", {}};
-  }
-  return core::Error{ErrorCode::kNotFound, "no such user", "", {}};
+  return DeniedError(d, "your roles do not allow you to " + what, "no such user");
 }
 
 bool ValidDisplayName(const std::string& s) {

@@ -116,6 +116,14 @@ Decision Authorize(const Principal& who, Action action, const RecordRef& record)
   return any ? Decision::kNotFound : Decision::kForbidden;
 }
 
+core::Error DeniedError(Decision d, const std::string& forbidden_detail,
+                        const std::string& not_found_detail) {
+  if (d == Decision::kForbidden) {
+    return core::Error{core::ErrorCode::kPermissionDenied, forbidden_detail, "", {}};
+  }
+  return core::Error{core::ErrorCode::kNotFound, not_found_detail, "", {}};
+}
+
 bool MayPerform(const Principal& who, Action action) {
   return WidestScope(who, action).has_value();
 }

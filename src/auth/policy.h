@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "auth/principal.h"
+#include "core/error.h"
 
 namespace kenes::auth {
 
@@ -68,6 +69,12 @@ enum class Decision {
 // May `who` do `action` on `record`? The system principal may do everything; a disabled or
 // role-less user nothing.
 Decision Authorize(const Principal& who, Action action, const RecordRef& record);
+
+// The error a refused decision becomes: 403 with `forbidden_detail` for kForbidden, 404 with
+// `not_found_detail` for kNotFound (the record is not confirmed to exist).
+// REQUIRES: d != Decision::kAllow.
+core::Error DeniedError(Decision d, const std::string& forbidden_detail,
+                        const std::string& not_found_detail);
 
 // May `who` do `action` on at least some records (for collection routes and menus)?
 bool MayPerform(const Principal& who, Action action);

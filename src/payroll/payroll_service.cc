@@ -39,11 +39,7 @@ class Scratch {
 };
 
 core::Error Denied(auth::Decision d) {
-  if (d == auth::Decision::kForbidden) {
-    return core::Error{
-        ErrorCode::kPermissionDenied, "your roles do not allow payroll checks", "", {}};
-  }
-  return core::Error{ErrorCode::kNotFound, "no such payroll check", "", {}};
+  return auth::DeniedError(d, "your roles do not allow payroll checks", "no such payroll check");
 }
 
 constexpr const char* kCheckColumns =

@@ -190,6 +190,8 @@ std::string_view Trim(std::string_view s) {
   return s;
 }
 
+}  // namespace
+
 void AppendCsvField(std::string& out, std::string_view v) {
   // One pass to classify (find_first_of calls memchr on the four-character set for every byte).
   bool special = false, quote = false;
@@ -212,6 +214,8 @@ void AppendCsvField(std::string& out, std::string_view v) {
   }
   out.push_back('"');
 }
+
+namespace {
 
 bool NeedsCsvQuotes(std::string_view v) {
   for (const char c : v) {

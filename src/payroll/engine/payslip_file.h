@@ -62,6 +62,10 @@ struct FileCheckSummary {
 // kUnavailable when a file cannot be read or written.
 core::Result<FileCheckSummary> CheckPayslipFile(const FileCheckOptions& options);
 
+// Appends `value` as one RFC 4180 CSV field (quoted only when it holds a comma, quote or line
+// break).
+void AppendCsvField(std::string& out, std::string_view value);
+
 // The column names, for help texts.
 extern const char* const kRequiredColumns[6];
 extern const char* const kOptionalColumns[8];
