@@ -1,9 +1,6 @@
 #include "payroll/engine/payslip_file.h"
 
-#include <csv.h>
-#include <emmintrin.h>
 #include <fcntl.h>
-#include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -20,6 +17,7 @@
 #include <thread>
 #include <unordered_map>
 
+#include "core/csv.h"
 #include "core/utf8.h"
 
 namespace kenes::payroll {
@@ -55,140 +53,6 @@ enum Column : int {
 };
 
 const char* ColumnName(int c) { return c < 6 ? kRequiredColumns[c] : kOptionalColumns[c - 6]; }
-
-// A read-only mapping of part of a file, released on destruction.
-class Mapping {
- public:
-  Mapping(int fd, long long offset, long long length) {
-    const long long page = ::sysconf(_SC_PAGESIZE);
-    const long long aligned = offset / page * page;
-    map_length_ = static_cast<size_t>(length + (offset - aligned));
-    void* p = ::mmap(nullptr, map_length_, PROT_READ, MAP_PRIVATE, fd, aligned);
-    if (p == MAP_FAILED) {
-      map_ = nullptr;
-      return;
-    }
-    map_ = static_cast<char*>(p);
-    ::madvise(map_, map_length_, MADV_SEQUENTIAL);
-    data_ = std::string_view(map_ + (offset - aligned), static_cast<size_t>(length));
-  }
-  ~Mapping() {
-    if (map_ != nullptr) ::munmap(map_, map_length_);
-  }
-  Mapping(const Mapping&) = delete;
-  Mapping& operator=(const Mapping&) = delete;
-  bool ok() const { return map_ != nullptr; }
-  std::string_view data() const { return data_; }
-
- private:
-  char* map_ = nullptr;
-  size_t map_length_ = 0;
-  std::string_view data_;
-};
-
-// Splits one line into fields. Lines without quotes are split at commas (exactly what RFC 4180
-// does for them) without copying; lines with quotes go through libcsv.
-class FieldSplitter {
- public:
-  FieldSplitter() { csv_init(&parser_, CSV_STRICT | CSV_STRICT_FINI); }
-  ~FieldSplitter() { csv_free(&parser_); }
-  FieldSplitter(const FieldSplitter&) = delete;
-  FieldSplitter& operator=(const FieldSplitter&) = delete;
-
-  // Splits the line starting at `p` (ending at '\n' or `end`) into `fields`, sets `line` to it
-  // (without the line break or a trailing '\r') and returns where the next line starts. Returns
-  // false in `ok` (with `error`) for malformed quoting. One pass over the bytes for lines without
-  // quotes; lines with quotes go through libcsv.
-  const char* SplitLine(const char* p, const char* end, std::vector<std::string_view>& fields,
-                        std::string_view& line, bool& ok, std::string_view& error) {
-    fields.clear();
-    ok = true;
-    const char* field = p;
-    const char* q = p;
-    bool stopped = false;
-    // 16 bytes at a time (SSE2, in every x86-64): a bit for each comma, line break or quote.
-    const __m128i comma = _mm_set1_epi8(','), newline = _mm_set1_epi8('\n'),
-                  quote = _mm_set1_epi8('"');
-    while (!stopped && end - q >= 16) {
-      const __m128i chunk = _mm_loadu_si128(reinterpret_cast<const __m128i*>(q));
-      auto mask = static_cast<unsigned>(_mm_movemask_epi8(
-          _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(chunk, comma), _mm_cmpeq_epi8(chunk, newline)),
-                       _mm_cmpeq_epi8(chunk, quote))));
-      while (mask != 0) {
-        const char* at = q + __builtin_ctz(mask);
-        if (*at != ',') {
-          q = at;
-          stopped = true;
-          break;
-        }
-        fields.emplace_back(field, static_cast<size_t>(at - field));
-        field = at + 1;
-        mask &= mask - 1;
-      }
-      if (!stopped) q += 16;
-    }
-    for (; !stopped && q != end; ++q) {
-      const char c = *q;
-      if (c == ',') {
-        fields.emplace_back(field, static_cast<size_t>(q - field));
-        field = q + 1;
-      } else if (c == '\n' || c == '"') {
-        break;
-      }
-    }
-    if (q == end || *q == '\n') {
-      const char* stop = q;
-      if (stop > field && stop[-1] == '\r') --stop;
-      fields.emplace_back(field, static_cast<size_t>(stop - field));
-      const char* line_end = (q > p && q[-1] == '\r') ? q - 1 : q;
-      line = std::string_view(p, static_cast<size_t>(line_end - p));
-      return q == end ? end : q + 1;
-    }
-    // A quote: find the end of the line and let libcsv split it.
-    const void* nl = std::memchr(q, '\n', static_cast<size_t>(end - q));
-    const char* stop = nl == nullptr ? end : static_cast<const char*>(nl);
-    const char* next = nl == nullptr ? end : stop + 1;
-    if (stop > p && stop[-1] == '\r') --stop;
-    line = std::string_view(p, static_cast<size_t>(stop - p));
-    ok = Split(line, fields, error);
-    return next;
-  }
-
-  // Fills `fields` from one line; returns false (with `error`) for malformed quoting.
-  bool Split(std::string_view line, std::vector<std::string_view>& fields,
-             std::string_view& error) {
-    fields.clear();
-    storage_.clear();
-    offsets_.clear();
-    if (csv_parse(&parser_, line.data(), line.size(), &OnField, &OnRow, this) != line.size() ||
-        csv_fini(&parser_, &OnField, &OnRow, this) != 0) {
-      error = "malformed quoting (a quoted field must be closed on the same line)";
-      csv_free(&parser_);
-      csv_init(&parser_, CSV_STRICT | CSV_STRICT_FINI);
-      return false;
-    }
-    for (const auto& [from, length] : offsets_) fields.emplace_back(storage_.data() + from, length);
-    return true;
-  }
-
- private:
-  static void OnField(void* data, size_t length, void* self_ptr) {
-    auto* self = static_cast<FieldSplitter*>(self_ptr);
-    self->offsets_.emplace_back(self->storage_.size(), length);
-    self->storage_.append(static_cast<const char*>(data), length);
-  }
-  static void OnRow(int, void*) {}
-
-  csv_parser parser_{};
-  std::string storage_;
-  std::vector<std::pair<size_t, size_t>> offsets_;
-};
-
-std::string_view Trim(std::string_view s) {
-  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
-  while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
-  return s;
-}
 
 }  // namespace
 
@@ -366,7 +230,7 @@ class RowProcessor {
     Payslip s;
     std::string problem;
     auto text = [&](int c) -> std::string_view {
-      return columns_[c] < 0 ? std::string_view() : Trim(fields_[columns_[c]]);
+      return columns_[c] < 0 ? std::string_view() : core::TrimBlanks(fields_[columns_[c]]);
     };
     auto need = [&](int c) -> std::string_view {
       const auto v = text(c);
@@ -543,7 +407,7 @@ class RowProcessor {
   const Checker& checker_;
   OutputFormat format_;
   bool keep_worker_totals_;
-  FieldSplitter splitter_;
+  core::CsvLineSplitter splitter_;
   std::vector<std::string_view> fields_;
 };
 
@@ -635,7 +499,7 @@ core::Result<FileCheckSummary> CheckPayslipFile(const FileCheckOptions& o) {
   columns.fill(-1);
   size_t field_count = 0;
   {
-    Mapping head(fd, 0, std::min(size, 64LL << 10));
+    core::FileMapping head(fd, 0, std::min(size, 64LL << 10));
     if (!head.ok()) return core::Fail(ErrorCode::kUnavailable, in + ": cannot read");
     const auto data = head.data();
     const size_t nl = data.find('\n');
@@ -654,7 +518,7 @@ core::Result<FileCheckSummary> CheckPayslipFile(const FileCheckOptions& o) {
     if (header_line.size() >= 3 && header_line.substr(0, 3) == "\xEF\xBB\xBF")
       header_line.remove_prefix(3);
     if (!header_line.empty() && header_line.back() == '\r') header_line.remove_suffix(1);
-    FieldSplitter splitter;
+    core::CsvLineSplitter splitter;
     std::vector<std::string_view> names;
     std::string_view error;
     if (!splitter.Split(header_line, names, error)) {
@@ -664,7 +528,7 @@ core::Result<FileCheckSummary> CheckPayslipFile(const FileCheckOptions& o) {
     field_count = names.size();
     std::string duplicate;
     for (size_t i = 0; i < names.size(); ++i) {
-      const std::string name(Trim(names[i]));
+      const std::string name(core::TrimBlanks(names[i]));
       for (int c = 0; c < kColumnCount; ++c) {
         if (name == ColumnName(c)) {
           if (columns[static_cast<size_t>(c)] >= 0) duplicate = name;
@@ -723,7 +587,7 @@ core::Result<FileCheckSummary> CheckPayslipFile(const FileCheckOptions& o) {
   std::unordered_map<std::string, Totals> workers, providers;
   // One block in flight: mapped, cut into parts, checked by the worker threads.
   struct Block {
-    std::unique_ptr<Mapping> map;
+    std::unique_ptr<core::FileMapping> map;
     std::vector<std::string_view> parts;
     std::vector<PartResult> results;
     std::vector<long long> counts;
@@ -746,7 +610,7 @@ core::Result<FileCheckSummary> CheckPayslipFile(const FileCheckOptions& o) {
     long long want = std::min(size - at, std::max(1LL, o.part_bytes) * threads);
     std::string_view data;
     while (true) {
-      b->map = std::make_unique<Mapping>(fd, at, want);
+      b->map = std::make_unique<core::FileMapping>(fd, at, want);
       if (!b->map->ok()) return core::Fail(ErrorCode::kUnavailable, in + ": cannot read");
       data = b->map->data();
       if (at + want >= size) break;
