@@ -106,9 +106,9 @@ core::Result<ClkFile> ReadClkFile(const std::string& path) {
       bytes = decoded->size();
       file.clks = ClkSet(list.size(), bytes * 8);
     } else if (decoded->size() != bytes) {
-      return Fail(ErrorCode::kInvalidArgument,
-                  where + ": " + std::to_string(decoded->size() * 8) +
-                      " bits where clks[0] has " + std::to_string(bytes * 8));
+      return Fail(ErrorCode::kInvalidArgument, where + ": " + std::to_string(decoded->size() * 8) +
+                                                   " bits where clks[0] has " +
+                                                   std::to_string(bytes * 8));
     }
     std::memcpy(file.clks.bytes(i), decoded->data(), bytes);
   }

@@ -68,9 +68,9 @@ core::Result<std::vector<std::uint8_t>> FromBase64(std::string_view text);
 
 // What produced a CLK file; written as a "kenes" member that anonlink-format readers ignore.
 struct ClkFileInfo {
-  std::string schema;                 // schema name or the file it came from
-  std::string schema_sha256;          // of the schema's canonical JSON
-  std::optional<double> threshold;    // the schema's recommended match threshold
+  std::string schema;               // schema name or the file it came from
+  std::string schema_sha256;        // of the schema's canonical JSON
+  std::optional<double> threshold;  // the schema's recommended match threshold
 };
 
 struct ClkFile {
