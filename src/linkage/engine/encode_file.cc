@@ -31,10 +31,10 @@ class Plain final : public RecordPreparer {
     feature_count_ = schema.features.size();
   }
   std::vector<std::string> Columns() const override { return columns_; }
-  core::Status Prepare(std::span<const std::string_view> in,
-                       std::vector<std::string>& out) const override {
+  core::Status Prepare(std::span<const std::string_view> in, std::vector<std::string>&,
+                       std::vector<std::string_view>& out) const override {
     out.resize(feature_count_);
-    for (std::size_t c = 0; c < slots_.size(); ++c) out[slots_[c]].assign(in[c]);
+    for (std::size_t c = 0; c < slots_.size(); ++c) out[slots_[c]] = in[c];
     return {};
   }
 
@@ -159,10 +159,9 @@ core::Result<ClkSet> EncodeCsvFile(const Schema& schema, std::string_view secret
                       std::to_string(fields.size()));
         }
         for (std::size_t c = 0; c < where.size(); ++c) in[c] = core::TrimBlanks(fields[where[c]]);
-        if (auto prepared = preparer.Prepare(in, values); !prepared) {
+        if (auto prepared = preparer.Prepare(in, values, views); !prepared) {
           return fail(prepared.error().message);
         }
-        views.assign(values.begin(), values.end());
         if (auto encoded = encoder.Encode(views, clks.bytes(r)); !encoded) {
           return fail(encoded.error().message);
         }

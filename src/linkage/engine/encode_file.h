@@ -23,9 +23,11 @@ class RecordPreparer {
   virtual ~RecordPreparer() = default;
   // Input columns the preparer reads, by header name (order of `in` in Prepare).
   virtual std::vector<std::string> Columns() const = 0;
-  // Fills `out` (one value per schema feature). Errors name the column and the value.
+  // Fills `out` with one value per schema feature, as views of `in` or of `scratch` (which the
+  // preparer may resize and fill). Errors name the column and the value.
   virtual core::Status Prepare(std::span<const std::string_view> in,
-                               std::vector<std::string>& out) const = 0;
+                               std::vector<std::string>& scratch,
+                               std::vector<std::string_view>& out) const = 0;
 };
 
 // One column per non-ignored feature, values passed through (after trimming surrounding blanks).

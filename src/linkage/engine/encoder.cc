@@ -2,7 +2,6 @@
 
 #include <openssl/core_names.h>
 #include <openssl/evp.h>
-#include <openssl/hmac.h>
 #include <openssl/kdf.h>
 #include <sodium.h>
 
@@ -11,6 +10,8 @@
 #include <cmath>
 #include <cstring>
 #include <regex>
+#include <stdexcept>
+#include <utility>
 
 #include "core/crypto.h"
 #include "core/utf8.h"
@@ -59,14 +60,47 @@ std::uint32_t BigEndianMod(const unsigned char* d, unsigned len, std::uint32_t m
   return static_cast<std::uint32_t>(r);
 }
 
-std::uint32_t HmacMod(const EVP_MD* md, std::span<const std::uint8_t> key, std::string_view msg,
-                      std::uint32_t m) {
-  unsigned char out[EVP_MAX_MD_SIZE];
-  unsigned len = 0;
-  HMAC(md, key.data(), static_cast<int>(key.size()),
-       reinterpret_cast<const unsigned char*>(msg.data()), msg.size(), out, &len);
-  return BigEndianMod(out, len, m);
-}
+// HMAC with one key, keyed once: EVP_MAC_init with a null key reuses the prepared inner and outer
+// states, where the one-shot HMAC() fetches the digest and re-keys on every call (25x slower).
+class KeyedHmac {
+ public:
+  KeyedHmac() = default;
+  KeyedHmac(const char* digest, std::span<const std::uint8_t> key) {
+    EVP_MAC* mac = EVP_MAC_fetch(nullptr, "HMAC", nullptr);
+    ctx_ = mac == nullptr ? nullptr : EVP_MAC_CTX_new(mac);
+    EVP_MAC_free(mac);
+    if (ctx_ == nullptr) throw std::runtime_error("OpenSSL has no HMAC");
+    std::string name(digest);
+    OSSL_PARAM params[] = {OSSL_PARAM_construct_utf8_string(OSSL_MAC_PARAM_DIGEST, name.data(), 0),
+                           OSSL_PARAM_construct_end()};
+    if (EVP_MAC_init(ctx_, key.data(), key.size(), params) != 1) {
+      throw std::runtime_error(std::string("OpenSSL cannot key HMAC-") + digest);
+    }
+  }
+  KeyedHmac(const KeyedHmac&) = delete;
+  KeyedHmac& operator=(const KeyedHmac&) = delete;
+  KeyedHmac(KeyedHmac&& o) noexcept : ctx_(std::exchange(o.ctx_, nullptr)) {}
+  KeyedHmac& operator=(KeyedHmac&& o) noexcept {
+    std::swap(ctx_, o.ctx_);
+    return *this;
+  }
+  ~KeyedHmac() { EVP_MAC_CTX_free(ctx_); }
+
+  // The digest of `msg` as a big-endian integer, modulo m.
+  std::uint32_t Mod(std::string_view msg, std::uint32_t m) {
+    unsigned char out[EVP_MAX_MD_SIZE];
+    std::size_t len = 0;
+    if (EVP_MAC_init(ctx_, nullptr, 0, nullptr) != 1 ||
+        EVP_MAC_update(ctx_, reinterpret_cast<const unsigned char*>(msg.data()), msg.size()) != 1 ||
+        EVP_MAC_final(ctx_, out, &len, sizeof out) != 1) {
+      throw std::runtime_error("HMAC failed");
+    }
+    return BigEndianMod(out, static_cast<unsigned>(len), m);
+  }
+
+ private:
+  EVP_MAC_CTX* ctx_ = nullptr;
+};
 
 // Python's str(int) of a validated integer text: sign, digits and single underscores, with
 // surrounding whitespace (int() rules for the decimal forms CSV files carry).
@@ -172,14 +206,14 @@ std::string Quoted(std::string_view v) {
 
 // Formats and validates one value as clkhash does with validate=True; `out` gets the text that
 // is tokenised.
-core::Status Format(const FeatureSpec& f, std::string_view v, std::string& out,
-                    const std::regex* pattern) {
+// Returns a view of `v` itself or of `scratch`.
+core::Result<std::string_view> Format(const FeatureSpec& f, std::string_view v,
+                                      std::string& scratch, const std::regex* pattern) {
   auto bad = [&](const std::string& why) {
     return Fail(ErrorCode::kInvalidArgument, f.identifier + ": " + Quoted(v) + " " + why);
   };
   if (f.missing_sentinel && v == *f.missing_sentinel) {
-    out.assign(f.missing_replacement);
-    return {};
+    return std::string_view(f.missing_replacement);
   }
   if (!core::IsValidUtf8(v)) return bad("is not valid UTF-8");
   if (f.ascii && std::any_of(v.begin(), v.end(), [](char c) { return (c & 0x80) != 0; })) {
@@ -205,8 +239,7 @@ core::Status Format(const FeatureSpec& f, std::string_view v, std::string& out,
       if (pattern != nullptr && !std::regex_match(v.begin(), v.end(), *pattern)) {
         return bad("does not match the pattern " + *f.pattern);
       }
-      out.assign(v);
-      return {};
+      return v;
     }
     case FormatType::kInteger: {
       auto canonical = CanonicalInteger(v);
@@ -218,23 +251,22 @@ core::Status Format(const FeatureSpec& f, std::string_view v, std::string& out,
       if ((f.minimum || f.maximum) && !fits) return bad("is out of range");
       if (f.minimum && n < *f.minimum) return bad("is below " + std::to_string(*f.minimum));
       if (f.maximum && n > *f.maximum) return bad("is above " + std::to_string(*f.maximum));
-      out = std::move(*canonical);
-      return {};
+      scratch = std::move(*canonical);
+      return std::string_view(scratch);
     }
     case FormatType::kDate: {
       auto date = ParseDateAs(v, f.date_format);
       if (!date) return bad("is not a date in the format " + f.date_format);
-      out = std::move(*date);
-      return {};
+      scratch = std::move(*date);
+      return std::string_view(scratch);
     }
     case FormatType::kEnum:
       if (std::find(f.enum_values.begin(), f.enum_values.end(), v) == f.enum_values.end()) {
         return bad("is not one of the allowed values");
       }
-      out.assign(v);
-      return {};
+      return v;
   }
-  return {};
+  return v;
 }
 
 // Tokens of one formatted value, stored back to back.
@@ -279,9 +311,10 @@ core::Status Tokenize(const FeatureSpec& f, std::string_view v, Tokens& t,
       const std::size_t n = static_cast<std::size_t>(f.ngram);
       for (std::size_t i = 0; i + n <= points; ++i) {
         if (f.positional) {
-          char prefix[16];
-          const int len = std::snprintf(prefix, sizeof prefix, "%zu ", i + 1);
-          t.bytes.append(prefix, static_cast<std::size_t>(len));
+          char prefix[24];
+          char* end = std::to_chars(prefix, prefix + sizeof prefix - 1, i + 1).ptr;
+          *end++ = ' ';
+          t.bytes.append(prefix, end);
         }
         t.bytes.append(padded, starts[i], starts[i + n] - starts[i]);
         t.End();
@@ -341,6 +374,17 @@ core::Status Tokenize(const FeatureSpec& f, std::string_view v, Tokens& t,
   return {};
 }
 
+// MurmurHash3's finaliser over the folded key: every key bit reaches the low bits the table uses.
+std::size_t SlotHash(const std::uint64_t (&w)[3]) {
+  std::uint64_t h = w[0] ^ (w[1] * 0x9E3779B97F4A7C15ull) ^ (w[2] * 0xC2B2AE3D27D4EB4Full);
+  h ^= h >> 33;
+  h *= 0xFF51AFD7ED558CCDull;
+  h ^= h >> 33;
+  h *= 0xC4CEB9FE1A85EC53ull;
+  h ^= h >> 33;
+  return static_cast<std::size_t>(h);
+}
+
 int BitsFor(const FeatureSpec& f, std::size_t token, std::size_t tokens) {
   if (f.bits_per_token) return *f.bits_per_token;
   const std::size_t b = static_cast<std::size_t>(*f.bits_per_feature);
@@ -349,50 +393,83 @@ int BitsFor(const FeatureSpec& f, std::size_t token, std::size_t tokens) {
 
 }  // namespace
 
-// Per-feature keys and a cache of token masks: a token's bits depend only on (feature, token, k),
-// so after the first few thousand records nearly every token is a table lookup and an OR.
+// Per-feature keys and a cache of token bit positions: a token's bits depend only on (feature,
+// token, k), and the first k positions are the same whatever larger k was asked for, so after the
+// first few thousand records nearly every token is one table lookup. Positions are cached
+// pre-swizzled (q = p with the bit-in-byte index reversed) so that setting bit q of little-endian
+// 64-bit words lands on clkhash's MSB-first byte layout. Per-token masks were tried first: they
+// need 8x the memory and the lookups missed the cache (325k vs this records/s).
 struct Encoder::State {
   struct Feature {
     std::vector<std::uint8_t> key0, key1;
+    KeyedHmac sha1, md5;  // doubleHash only
     std::unique_ptr<std::regex> pattern;
-    // Open-addressing table: a slot holds a packed key (length, k and up to 20 token bytes) and
-    // the index of its mask in `masks` (0 = empty; masks are numbered from 1).
+    // Open-addressing table: a slot holds a packed key (length and up to 23 token bytes) and where
+    // its positions are in `positions` (count 0 = empty slot).
     struct Slot {
       std::uint64_t w[3];
-      std::uint32_t mask;
+      std::uint32_t offset;
+      std::uint32_t count;
     };
     std::vector<Slot> slots;
     std::size_t used = 0;
-    std::vector<std::uint64_t> masks;
+    std::vector<std::uint16_t> positions;
   };
   std::shared_ptr<const Schema> schema;
   std::vector<Feature> features;
   std::size_t lh = 0;  // hashing length in bits
-  std::size_t mask_words = 0;
-  std::size_t cached_words = 0;  // shared budget across features
+  std::size_t words = 0;
+  std::size_t cached = 0;  // positions cached, all features
   // Scratch
   std::string formatted;
   Tokens tokens;
   std::vector<std::uint32_t> starts;
   std::vector<std::uint64_t> acc;
-  std::vector<std::uint32_t> positions;
+  std::vector<std::uint32_t> computed;
+  std::vector<std::uint16_t> uncached;
 
-  static constexpr std::size_t kMaxCachedWords = (256u << 20) / 8;  // 256 MiB of masks
+  static constexpr std::size_t kMaxCached = std::size_t{64} << 20;  // 128 MiB of positions
 
   // Bit positions (before folding) that `token` sets with `k` bits in feature `fi`.
   void Positions(std::size_t fi, std::string_view token, int k, std::vector<std::uint32_t>& out);
-  const std::uint64_t* Mask(std::size_t fi, std::string_view token, int k);
+  // The first k swizzled positions of `token`.
+  const std::uint16_t* Cached(std::size_t fi, std::string_view token, int k);
+  // Four interleaved copies of the filter: consecutive bits of a token rarely hit the same copy's
+  // word, so the read-modify-write chains through memory stay short. Merged by Fold().
+  void Set(const std::uint16_t* q, int k) {
+    std::uint64_t* a = acc.data();
+    const std::size_t w = words;
+    int j = 0;
+    for (; j + 4 <= k; j += 4) {
+      a[q[j] >> 6] |= std::uint64_t{1} << (q[j] & 63);
+      a[w + (q[j + 1] >> 6)] |= std::uint64_t{1} << (q[j + 1] & 63);
+      a[2 * w + (q[j + 2] >> 6)] |= std::uint64_t{1} << (q[j + 2] & 63);
+      a[3 * w + (q[j + 3] >> 6)] |= std::uint64_t{1} << (q[j + 3] & 63);
+    }
+    for (; j < k; ++j) a[q[j] >> 6] |= std::uint64_t{1} << (q[j] & 63);
+  }
+  void MergeCopies() {
+    std::uint64_t* a = acc.data();
+    for (std::size_t i = 0; i < words; ++i)
+      a[i] |= a[words + i] | a[2 * words + i] | a[3 * words + i];
+  }
 };
+
+namespace {
+std::uint16_t Swizzle(std::uint32_t p) {
+  return static_cast<std::uint16_t>((p & ~7u) | (7 - (p & 7)));
+}
+}  // namespace
 
 void Encoder::State::Positions(std::size_t fi, std::string_view token, int k,
                                std::vector<std::uint32_t>& out) {
   out.clear();
   const FeatureSpec& f = schema->features[fi];
-  const Feature& keys = features[fi];
+  Feature& keys = features[fi];
   const auto l = static_cast<std::uint32_t>(lh);
   if (f.hash == HashType::kDouble) {
-    const std::uint32_t h1 = HmacMod(EVP_sha1(), keys.key0, token, l);
-    std::uint32_t h2 = HmacMod(EVP_md5(), keys.key1, token, l);
+    const std::uint32_t h1 = keys.sha1.Mod(token, l);
+    std::uint32_t h2 = keys.md5.Mod(token, l);
     if (f.prevent_singularity) {
       std::string retry;
       for (std::uint32_t i = 0; h2 == 0; ++i) {
@@ -408,7 +485,7 @@ void Encoder::State::Positions(std::size_t fi, std::string_view token, int k,
           retry.push_back(static_cast<char>(0x80 | ((i >> 6) & 0x3F)));
           retry.push_back(static_cast<char>(0x80 | (i & 0x3F)));
         }
-        h2 = HmacMod(EVP_md5(), keys.key1, retry, l);
+        h2 = keys.md5.Mod(retry, l);
       }
     }
     for (int j = 0; j < k; ++j) {
@@ -430,71 +507,61 @@ void Encoder::State::Positions(std::size_t fi, std::string_view token, int k,
   }
 }
 
-const std::uint64_t* Encoder::State::Mask(std::size_t fi, std::string_view token, int k) {
+const std::uint16_t* Encoder::State::Cached(std::size_t fi, std::string_view token, int k) {
   Feature& f = features[fi];
-  auto build = [&](std::uint64_t* mask) {
-    std::memset(mask, 0, mask_words * 8);
-    Positions(fi, token, k, positions);
-    auto* bytes = reinterpret_cast<std::uint8_t*>(mask);
-    for (const std::uint32_t p : positions) {
-      bytes[p >> 3] |= static_cast<std::uint8_t>(0x80u >> (p & 7));
-    }
+  auto compute = [&]() -> const std::uint16_t* {
+    Positions(fi, token, k, computed);
+    uncached.resize(computed.size());
+    std::transform(computed.begin(), computed.end(), uncached.begin(), Swizzle);
+    return uncached.data();
   };
-  if (token.size() > 20 || k >= (1 << 24)) {
-    // Too long to pack: computed each time into the scratch mask after the cached ones.
-    f.masks.resize(std::max(f.masks.size(), mask_words * 2));
-    std::uint64_t* scratch = f.masks.data() + f.masks.size() - mask_words;
-    build(scratch);
-    return scratch;
-  }
+  if (token.size() > 23) return compute();
   Feature::Slot key{};
-  key.w[0] = token.size() | (static_cast<std::uint64_t>(k) << 8);
-  std::memcpy(reinterpret_cast<char*>(key.w) + 4, token.data(), token.size());
+  key.w[0] = token.size();
+  // Byte by byte: tokens are a few bytes, and a memcpy call of unknown size costs more.
+  auto* key_bytes = reinterpret_cast<unsigned char*>(key.w) + 1;
+  for (std::size_t i = 0; i < token.size(); ++i)
+    key_bytes[i] = static_cast<unsigned char>(token[i]);
   if (f.slots.empty()) f.slots.resize(1024);
-  const std::size_t cap = f.slots.size();
-  std::size_t h = static_cast<std::size_t>(((key.w[0] * 0x9E3779B97F4A7C15ull) ^
-                                            (key.w[1] * 0xC2B2AE3D27D4EB4Full) ^
-                                            (key.w[2] * 0x165667B19E3779F9ull)) >>
-                                           29);
-  for (std::size_t probe = h & (cap - 1);; probe = (probe + 1) & (cap - 1)) {
+  std::size_t cap = f.slots.size();
+  std::size_t probe = SlotHash(key.w) & (cap - 1);
+  for (;; probe = (probe + 1) & (cap - 1)) {
     Feature::Slot& s = f.slots[probe];
-    if (s.mask == 0) break;
+    if (s.count == 0) break;
     if (s.w[0] == key.w[0] && s.w[1] == key.w[1] && s.w[2] == key.w[2]) {
-      return f.masks.data() + (s.mask - 1) * mask_words;
+      if (s.count >= static_cast<std::uint32_t>(k)) return f.positions.data() + s.offset;
+      // A larger k than before: recompute and move this token's positions to the end.
+      if (cached + static_cast<std::size_t>(k) > kMaxCached) return compute();
+      compute();
+      s.offset = static_cast<std::uint32_t>(f.positions.size());
+      s.count = static_cast<std::uint32_t>(k);
+      f.positions.insert(f.positions.end(), uncached.begin(), uncached.end());
+      cached += static_cast<std::size_t>(k);
+      return f.positions.data() + s.offset;
     }
   }
-  if (cached_words + mask_words > kMaxCachedWords) {
-    f.masks.resize(std::max(f.masks.size(), mask_words * 2));
-    std::uint64_t* scratch = f.masks.data() + f.masks.size() - mask_words;
-    build(scratch);
-    return scratch;
-  }
+  if (cached + static_cast<std::size_t>(k) > kMaxCached) return compute();
   if (2 * (f.used + 1) > cap) {
     std::vector<Feature::Slot> old(cap * 2);
     old.swap(f.slots);
+    cap = f.slots.size();
     for (const Feature::Slot& s : old) {
-      if (s.mask == 0) continue;
-      std::size_t hh = static_cast<std::size_t>(((s.w[0] * 0x9E3779B97F4A7C15ull) ^
-                                                 (s.w[1] * 0xC2B2AE3D27D4EB4Full) ^
-                                                 (s.w[2] * 0x165667B19E3779F9ull)) >>
-                                                29);
-      std::size_t probe = hh & (f.slots.size() - 1);
-      while (f.slots[probe].mask != 0) probe = (probe + 1) & (f.slots.size() - 1);
-      f.slots[probe] = s;
+      if (s.count == 0) continue;
+      std::size_t at = SlotHash(s.w) & (cap - 1);
+      while (f.slots[at].count != 0) at = (at + 1) & (cap - 1);
+      f.slots[at] = s;
     }
-    return Mask(fi, token, k);
+    probe = SlotHash(key.w) & (cap - 1);
+    while (f.slots[probe].count != 0) probe = (probe + 1) & (cap - 1);
   }
-  // Masks are appended; a scratch mask, if any, is kept last.
-  const std::size_t index = f.used + 1;
-  f.masks.resize(std::max(f.masks.size(), (index + 1) * mask_words));
-  build(f.masks.data() + (index - 1) * mask_words);
-  std::size_t probe = h & (cap - 1);
-  while (f.slots[probe].mask != 0) probe = (probe + 1) & (cap - 1);
-  key.mask = static_cast<std::uint32_t>(index);
+  compute();
+  key.offset = static_cast<std::uint32_t>(f.positions.size());
+  key.count = static_cast<std::uint32_t>(k);
+  f.positions.insert(f.positions.end(), uncached.begin(), uncached.end());
   f.slots[probe] = key;
   ++f.used;
-  cached_words += mask_words;
-  return f.masks.data() + (index - 1) * mask_words;
+  cached += static_cast<std::size_t>(k);
+  return f.positions.data() + key.offset;
 }
 
 Encoder::Encoder(std::unique_ptr<State> state) : schema_(state->schema), state_(std::move(state)) {}
@@ -503,15 +570,19 @@ Encoder::Encoder(const Encoder& other) : schema_(other.schema_) {
   auto s = std::make_unique<State>();
   s->schema = other.state_->schema;
   s->lh = other.state_->lh;
-  s->mask_words = other.state_->mask_words;
+  s->words = other.state_->words;
   s->features.resize(other.state_->features.size());
   for (std::size_t i = 0; i < s->features.size(); ++i) {
     const State::Feature& from = other.state_->features[i];
     s->features[i].key0 = from.key0;
     s->features[i].key1 = from.key1;
+    if (s->schema->features[i].hash == HashType::kDouble && !s->schema->features[i].ignored) {
+      s->features[i].sha1 = KeyedHmac("SHA1", from.key0);
+      s->features[i].md5 = KeyedHmac("MD5", from.key1);
+    }
     if (from.pattern) s->features[i].pattern = std::make_unique<std::regex>(*from.pattern);
   }
-  s->acc.resize(s->mask_words);
+  s->acc.resize(4 * s->words);
   state_ = std::move(s);
 }
 
@@ -525,8 +596,8 @@ core::Result<Encoder> Encoder::Create(const Schema& schema, std::string_view sec
   auto s = std::make_unique<State>();
   s->schema = std::make_shared<const Schema>(schema);
   s->lh = schema.hashing_bits();
-  s->mask_words = (s->lh + 63) / 64;
-  s->acc.resize(s->mask_words);
+  s->words = (s->lh + 63) / 64;
+  s->acc.resize(4 * s->words);
   const std::size_t ks = schema.key_size;
   s->features.resize(schema.features.size());
   for (std::size_t i = 0; i < schema.features.size(); ++i) {
@@ -536,6 +607,10 @@ core::Result<Encoder> Encoder::Create(const Schema& schema, std::string_view sec
     f.key1.assign(okm->begin() + static_cast<long>((2 * i + 1) * ks),
                   okm->begin() + static_cast<long>((2 * i + 2) * ks));
     const FeatureSpec& spec = schema.features[i];
+    if (spec.hash == HashType::kDouble && !spec.ignored) {
+      f.sha1 = KeyedHmac("SHA1", f.key0);
+      f.md5 = KeyedHmac("MD5", f.key1);
+    }
     if (spec.pattern) {
       try {
         f.pattern = std::make_unique<std::regex>(*spec.pattern);
@@ -552,24 +627,50 @@ core::Status Encoder::Encode(std::span<const std::string_view> values, std::uint
   State& s = *state_;
   const Schema& schema = *s.schema;
   std::fill(s.acc.begin(), s.acc.end(), 0);
-  const std::size_t words = s.mask_words;
+  std::uint64_t* acc = s.acc.data();
   for (std::size_t fi = 0; fi < schema.features.size(); ++fi) {
     const FeatureSpec& f = schema.features[fi];
     if (f.ignored) continue;
     auto formatted = Format(f, values[fi], s.formatted, s.features[fi].pattern.get());
-    if (!formatted) return formatted;
-    auto tokenized = Tokenize(f, s.formatted, s.tokens, s.starts);
+    if (!formatted) return tl::unexpected(formatted.error());
+    const std::string_view v = *formatted;
+    if (v.empty()) continue;
+    const std::size_t n = static_cast<std::size_t>(f.ngram);
+    char padded[128];
+    if (f.comparison == ComparisonType::kNgram && v.size() + 2 * n <= sizeof padded &&
+        std::all_of(v.begin(), v.end(), [](char c) { return (c & 0x80) == 0; })) {
+      // ASCII n-grams: every byte is a code point, so tokens are windows of the padded text,
+      // built on the stack and looked up at once.
+      std::memset(padded, ' ', n - 1);
+      std::memcpy(padded + n - 1, v.data(), v.size());
+      std::memset(padded + n - 1 + v.size(), ' ', n - 1);
+      const std::size_t count = v.size() + n - 1;
+      char token[160];
+      for (std::size_t i = 0; i < count; ++i) {
+        const int k = BitsFor(f, i, count);
+        if (k == 0) continue;
+        char* end = token;
+        if (f.positional) {
+          end = std::to_chars(token, token + 24, i + 1).ptr;
+          *end++ = ' ';
+        }
+        for (std::size_t c = 0; c < n; ++c) end[c] = padded[i + c];
+        end += n;
+        s.Set(s.Cached(fi, std::string_view(token, static_cast<std::size_t>(end - token)), k), k);
+      }
+      continue;
+    }
+    auto tokenized = Tokenize(f, v, s.tokens, s.starts);
     if (!tokenized) return tokenized;
-    const std::size_t n = s.tokens.size();
-    for (std::size_t t = 0; t < n; ++t) {
-      const int k = BitsFor(f, t, n);
+    const std::size_t count = s.tokens.size();
+    for (std::size_t t = 0; t < count; ++t) {
+      const int k = BitsFor(f, t, count);
       if (k == 0) continue;
-      const std::uint64_t* mask = s.Mask(fi, s.tokens[t], k);
-      std::uint64_t* acc = s.acc.data();
-      for (std::size_t w = 0; w < words; ++w) acc[w] |= mask[w];
+      s.Set(s.Cached(fi, s.tokens[t], k), k);
     }
   }
-  auto* bytes = reinterpret_cast<std::uint8_t*>(s.acc.data());
+  s.MergeCopies();
+  auto* bytes = reinterpret_cast<std::uint8_t*>(acc);
   std::size_t len = s.lh / 8;
   for (int fold = 0; fold < schema.xor_folds; ++fold) {
     len /= 2;
@@ -592,9 +693,10 @@ core::Result<std::vector<FeatureTrace>> Encoder::Trace(
     t.key0 = s.features[fi].key0;
     t.key1 = s.features[fi].key1;
     if (!f.ignored) {
-      std::string formatted;
-      auto ok = Format(f, values[fi], formatted, s.features[fi].pattern.get());
+      std::string scratch;
+      auto ok = Format(f, values[fi], scratch, s.features[fi].pattern.get());
       if (!ok) return tl::unexpected(ok.error());
+      const std::string formatted(*ok);
       Tokens tokens;
       std::vector<std::uint32_t> starts;
       auto tk = Tokenize(f, formatted, tokens, starts);

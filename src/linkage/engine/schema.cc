@@ -179,6 +179,9 @@ Schema ParseDocument(const Json& doc, const std::string& origin) {
     if (folds < 0 || folds > 8) Bad(cwhere + ".xor_folds", "must be between 0 and 8");
     s.xor_folds = static_cast<int>(folds);
   }
+  if (s.hashing_bits() > 65536) {
+    Bad(cwhere, "l * 2^xor_folds must be at most 65536 bits");
+  }
   if (config.contains("kdf")) {
     const std::string kwhere = cwhere + ".kdf";
     const Json& kdf = config["kdf"];
@@ -213,8 +216,8 @@ Schema ParseDocument(const Json& doc, const std::string& origin) {
       ParseHashing(Member(f, "hashing", where), spec, where + ".hashing");
       if (spec.hash == HashType::kBlake) {
         const std::size_t lh = s.hashing_bits();
-        if ((lh & (lh - 1)) != 0 || lh > 65536) {
-          Bad(where, "blakeHash needs l * 2^xor_folds to be a power of two up to 65536");
+        if ((lh & (lh - 1)) != 0) {
+          Bad(where, "blakeHash needs l * 2^xor_folds to be a power of two");
         }
         if (s.key_size < 16) Bad(where, "blakeHash needs kdf.keySize of at least 16");
       }
