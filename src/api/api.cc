@@ -243,16 +243,19 @@ std::optional<long long> RequestContext::QueryInt(const std::string& name, long 
 }
 
 Api::Api(const core::Config& config, store::Database& db, auth::Accounts& accounts,
-         payroll::PayrollService& payroll, const core::Clock& clock, AccessLog& access_log)
+         payroll::PayrollService& payroll, linkage::LinkageService& linkage,
+         const core::Clock& clock, AccessLog& access_log)
     : config_(config),
       db_(db),
       accounts_(accounts),
       payroll_(payroll),
+      linkage_(linkage),
       clock_(clock),
       access_log_(access_log),
       static_files_(config.server.static_dir) {
   AddRoutes();
   AddPayrollRoutes();
+  AddLinkageRoutes();
 }
 
 void Api::Add(const std::string& method, const std::string& pattern, Handler handler,
@@ -796,6 +799,155 @@ void Api::AddPayrollRoutes() {
     json out = {{"rejects", list}};
     out["next_after"] =
         static_cast<int>(rejects.size()) == limit ? json(rejects.back().line) : json(nullptr);
+    return JsonResponse(200, out);
+  });
+}
+
+namespace {
+
+json ProjectJson(const linkage::LinkageProject& p) {
+  json j = {{"id", p.id},
+            {"name", p.name},
+            {"schema", p.schema_name},
+            {"clk_bits", p.clk_bits},
+            {"threshold", p.threshold},
+            {"party_a", p.party_a},
+            {"party_b", p.party_b},
+            {"created_by", p.created_by},
+            {"created_at", p.created_at},
+            {"status", p.status},
+            {"progress", p.progress},
+            {"records_a", p.records_a < 0 ? json(nullptr) : json(p.records_a)},
+            {"records_b", p.records_b < 0 ? json(nullptr) : json(p.records_b)},
+            {"candidates", p.candidates},
+            {"pairs", p.pairs}};
+  if (!p.message.empty()) j["message"] = p.message;
+  if (!p.matched_at.empty()) j["matched_at"] = p.matched_at;
+  return j;
+}
+
+}  // namespace
+
+bool Api::IsBulkUpload(std::string_view method, std::string_view target) {
+  // PUT /api/v1/linkage/projects/{id}/clks
+  constexpr std::string_view kPrefix = "/api/v1/linkage/projects/", kSuffix = "/clks";
+  target = target.substr(0, target.find('?'));
+  return method == "PUT" && target.starts_with(kPrefix) && target.ends_with(kSuffix) &&
+         target.size() > kPrefix.size() + kSuffix.size() &&
+         target.substr(kPrefix.size(), target.size() - kPrefix.size() - kSuffix.size())
+                 .find_first_not_of("0123456789") == std::string_view::npos;
+}
+
+void Api::AddLinkageRoutes() {
+  Add("POST", "/api/v1/linkage/projects", [this](RequestContext& ctx) {
+    auto body = JsonBody::Parse(ctx.request);
+    linkage::NewProject p;
+    p.name = body.RequiredString("name", 200);
+    p.partner = body.RequiredString("partner_agency", 32);
+    const auto& raw = body.Raw();
+    const auto schema = raw.find("schema");
+    body.MarkRead("schema");
+    if (schema == raw.end() || schema->is_null()) {
+      p.schema = "kazakh-worker";
+    } else if (schema->is_string()) {
+      p.schema = schema->get<std::string>();
+    } else if (schema->is_object()) {
+      p.schema = schema->dump();
+    } else {
+      Throw(core::ErrorCode::kInvalidArgument,
+            "field 'schema' must be \"kazakh-worker\" or a clkhash v3 schema object",
+            "invalid-field");
+    }
+    const auto threshold = raw.find("threshold");
+    body.MarkRead("threshold");
+    if (threshold != raw.end() && !threshold->is_null()) {
+      if (!threshold->is_number()) {
+        Throw(core::ErrorCode::kInvalidArgument, "field 'threshold' must be a number",
+              "invalid-field");
+      }
+      p.threshold = threshold->get<double>();
+    }
+    body.Finish();
+    auto project = Ok(linkage_.Create(ctx.who(), p, ctx.request_id));
+    HttpResponse r = JsonResponse(201, ProjectJson(project));
+    r.Set("Location", "/api/v1/linkage/projects/" + std::to_string(project.id));
+    return r;
+  });
+
+  Add("GET", "/api/v1/linkage/projects", [this](RequestContext& ctx) {
+    json list = json::array();
+    for (const auto& p : Ok(linkage_.List(ctx.who()))) list.push_back(ProjectJson(p));
+    return JsonResponse(200, {{"projects", list}});
+  });
+
+  Add("GET", "/api/v1/linkage/projects/{project_id}", [this](RequestContext& ctx) {
+    return JsonResponse(200, ProjectJson(Ok(linkage_.Get(ctx.who(), ctx.IdParam("project_id")))));
+  });
+
+  // The caller's party's CLKs in the anonlink format, with optional references of its own.
+  Add("PUT", "/api/v1/linkage/projects/{project_id}/clks", [this](RequestContext& ctx) {
+    const long long id = ctx.IdParam("project_id");
+    auto body = JsonBody::Parse(ctx.request);
+    const auto& raw = body.Raw();
+    const auto clks = raw.find("clks");
+    body.MarkRead("clks");
+    if (clks == raw.end() || !clks->is_array() || clks->empty()) {
+      Throw(core::ErrorCode::kInvalidArgument,
+            "field 'clks' must be a non-empty array of base64 CLKs", "invalid-field");
+    }
+    linkage::ClkSet set;
+    for (std::size_t i = 0; i < clks->size(); ++i) {
+      const json& item = (*clks)[i];
+      auto bytes = item.is_string()
+                       ? linkage::FromBase64(item.get_ref<const std::string&>())
+                       : core::Result<std::vector<std::uint8_t>>(tl::unexpected(core::Error{
+                             core::ErrorCode::kInvalidArgument, "not a string", "", std::nullopt}));
+      if (!bytes || bytes->empty()) {
+        Throw(core::ErrorCode::kInvalidArgument,
+              "clks[" + std::to_string(i) + "] is not a base64 CLK", "invalid-field");
+      }
+      if (i == 0) set = linkage::ClkSet(clks->size(), bytes->size() * 8);
+      if (bytes->size() != set.bytes_per_clk()) {
+        Throw(core::ErrorCode::kInvalidArgument,
+              "clks[" + std::to_string(i) + "] has " + std::to_string(bytes->size() * 8) +
+                  " bits where clks[0] has " + std::to_string(set.bits()),
+              "invalid-field");
+      }
+      std::memcpy(set.bytes(i), bytes->data(), bytes->size());
+    }
+    std::vector<std::string> refs;
+    if (auto r = body.OptionalStringArray("refs", clks->size(), 200)) refs = std::move(*r);
+    body.MarkRead("kenes");  // metadata a CLK file may carry; the project's schema rules
+    body.Finish();
+    return JsonResponse(200,
+                        ProjectJson(Ok(linkage_.Upload(ctx.who(), id, set, refs, ctx.request_id))));
+  });
+
+  Add("POST", "/api/v1/linkage/projects/{project_id}/match", [this](RequestContext& ctx) {
+    const long long id = ctx.IdParam("project_id");
+    HttpResponse r =
+        JsonResponse(202, ProjectJson(Ok(linkage_.StartMatch(ctx.who(), id, ctx.request_id))));
+    r.Set("Location", "/api/v1/linkage/projects/" + std::to_string(id));
+    return r;
+  });
+
+  Add("GET", "/api/v1/linkage/projects/{project_id}/pairs", [this](RequestContext& ctx) {
+    const long long id = ctx.IdParam("project_id");
+    const long long after = ctx.QueryInt("after", 0, 1'000'000'000'000LL).value_or(0);
+    const int limit = static_cast<int>(ctx.QueryInt("limit", 1, 1000).value_or(200));
+    const auto pairs = Ok(linkage_.Pairs(ctx.who(), id, after, limit, ctx.request_id));
+    json list = json::array();
+    for (const auto& p : pairs) {
+      json item = {{"seq", p.seq},
+                   {"pair_ref", p.pair_ref},
+                   {"similarity", p.similarity},
+                   {"own_index", p.own_index}};
+      if (!p.own_ref.empty()) item["own_ref"] = p.own_ref;
+      list.push_back(std::move(item));
+    }
+    json out = {{"pairs", list}};
+    out["next_after"] =
+        static_cast<int>(pairs.size()) == limit ? json(pairs.back().seq) : json(nullptr);
     return JsonResponse(200, out);
   });
 }

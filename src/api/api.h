@@ -20,6 +20,7 @@
 #include "auth/accounts.h"
 #include "core/clock.h"
 #include "core/config.h"
+#include "linkage/linkage_service.h"
 #include "payroll/payroll_service.h"
 #include "store/database.h"
 
@@ -49,7 +50,8 @@ class Api {
 
   // REQUIRES: every reference outlives this object.
   Api(const core::Config& config, store::Database& db, auth::Accounts& accounts,
-      payroll::PayrollService& payroll, const core::Clock& clock, AccessLog& access_log);
+      payroll::PayrollService& payroll, linkage::LinkageService& linkage, const core::Clock& clock,
+      AccessLog& access_log);
 
   HttpResponse Handle(HttpRequest& request);
   // Renders errors the HTTP server finds before a request is whole (413, 431, 400, 503).
@@ -62,6 +64,8 @@ class Api {
   std::vector<std::pair<std::string, std::string>> Routes() const;
 
   static const std::string& OpenApiDocument();
+  // The routes that take bulk uploads (server.max_upload_bytes instead of max_body_bytes).
+  static bool IsBulkUpload(std::string_view method, std::string_view target);
   static constexpr const char* kSessionCookie = "kenes_session";
 
  private:
@@ -73,6 +77,7 @@ class Api {
            bool needs_auth = true);
   void AddRoutes();
   void AddPayrollRoutes();
+  void AddLinkageRoutes();
   HttpResponse Dispatch(RequestContext& ctx, std::string& route_name);
   void Secure(HttpResponse& response, bool api) const;
   std::string SessionCookie(const std::string& token, int max_age_seconds) const;
@@ -81,6 +86,7 @@ class Api {
   store::Database& db_;
   auth::Accounts& accounts_;
   payroll::PayrollService& payroll_;
+  linkage::LinkageService& linkage_;
   const core::Clock& clock_;
   AccessLog& access_log_;
   StaticFiles static_files_;

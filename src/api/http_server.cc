@@ -100,7 +100,9 @@ class Connection : public std::enable_shared_from_this<Connection> {
     if (server_.stopping_) return Close();
     parser_.emplace();
     parser_->header_limit(static_cast<std::uint32_t>(server_.limits_.max_header_bytes));
-    parser_->body_limit(server_.limits_.max_body_bytes);
+    // The parser checks Content-Length against this while reading the header: allow the larger
+    // limit there and hold each request to its own in OnHeader.
+    parser_->body_limit(std::max(server_.limits_.max_body_bytes, server_.limits_.max_upload_bytes));
     stream_.expires_after(server_.limits_.idle_timeout);
     http::async_read_header(
         stream_, buffer_, *parser_,
@@ -110,11 +112,19 @@ class Connection : public std::enable_shared_from_this<Connection> {
   void OnHeader(beast::error_code ec) {
     if (ec) return OnReadError(ec);
     busy_ = true;
+    const auto& header = parser_->get();
+    limit_ =
+        server_.limits_.is_upload &&
+                server_.limits_.is_upload(
+                    std::string_view(header.method_string().data(), header.method_string().size()),
+                    std::string_view(header.target().data(), header.target().size()))
+            ? server_.limits_.max_upload_bytes
+            : server_.limits_.max_body_bytes;
+    parser_->body_limit(limit_);  // for chunked bodies, counted as they arrive
     const auto length = parser_->content_length();
-    if (length && *length > server_.limits_.max_body_bytes) {
-      return SendError(
-          413, "body-too-large",
-          "the body is larger than " + std::to_string(server_.limits_.max_body_bytes) + " bytes");
+    if (length && *length > limit_) {
+      return SendError(413, "body-too-large",
+                       "the body is larger than " + std::to_string(limit_) + " bytes");
     }
     stream_.expires_after(server_.limits_.request_timeout);
     http::async_read(
@@ -149,9 +159,8 @@ class Connection : public std::enable_shared_from_this<Connection> {
                            std::to_string(server_.limits_.max_header_bytes) + " bytes");
     }
     if (ec == http::error::body_limit) {
-      return SendError(
-          413, "body-too-large",
-          "the body is larger than " + std::to_string(server_.limits_.max_body_bytes) + " bytes");
+      return SendError(413, "body-too-large",
+                       "the body is larger than " + std::to_string(limit_) + " bytes");
     }
     if (ec == http::error::end_of_stream || ec == beast::error::timeout ||
         ec == net::error::operation_aborted || ec == net::error::connection_reset ||
@@ -208,6 +217,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
   HttpServer::Impl& server_;
   bool over_capacity_;
   bool busy_ = false;
+  size_t limit_ = 0;  // the body limit of the request being read
   std::string remote_;
 };
 

@@ -22,6 +22,10 @@ struct ServerLimits {
   int max_connections = 1024;
   size_t max_header_bytes = 16 * 1024;
   size_t max_body_bytes = 1024 * 1024;
+  // Bulk uploads (a CLK file of a whole registry) may be larger: requests `is_upload` accepts
+  // get max_upload_bytes instead.
+  size_t max_upload_bytes = 1024 * 1024;
+  std::function<bool(std::string_view method, std::string_view target)> is_upload;
   std::chrono::seconds request_timeout{30};  // to receive the body and send the answer
   std::chrono::seconds idle_timeout{60};     // to receive a request's header
   std::chrono::seconds shutdown_grace{10};   // for in-flight requests after a stop

@@ -24,7 +24,8 @@ TEST(OpenApiTest, DocumentAndRouterAgree) {
   auth::Accounts accounts(*db, config.auth, core::SystemClock());
   AccessLog log("off");
   payroll::PayrollService payroll(*db, core::SystemClock());
-  Api api(config, *db, accounts, payroll, core::SystemClock(), log);
+  linkage::LinkageService linkage(*db, core::SystemClock());
+  Api api(config, *db, accounts, payroll, linkage, core::SystemClock(), log);
 
   std::set<std::pair<std::string, std::string>> routed;
   for (const auto& [method, pattern] : api.Routes()) {

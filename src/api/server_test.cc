@@ -6,6 +6,7 @@
 
 #include <filesystem>
 #include <fstream>
+#include <set>
 #include <thread>
 
 #include "audit/audit_log.h"
@@ -646,6 +647,158 @@ TEST_P(ServerTest, PayrollChecksStoreFindingsForTheAgency) {
     f.action = "payroll.*";
     const auto events = audit::List(c, f);
     EXPECT_GE(events.size(), 4u);  // two checks, two reads of findings
+  });
+  EXPECT_TRUE(audit::Verify(*db_).ok);
+}
+
+// A linkage project between kz-mlsp and uk-fwa through the API: each party encodes its own
+// records with `kenes link encode` and uploads only CLKs; the match runs in the background; each
+// side sees its own references and the same opaque pair references, never the other's data.
+TEST_P(ServerTest, LinkageProjectBetweenMlspAndFwa) {
+  Start();
+  {
+    core::AuthConfig config;
+    config.password_cost = "min";
+    auth::Accounts accounts(*db_, config, core::SystemClock());
+    for (const auto& [name, agency, role] :
+         std::vector<std::tuple<std::string, std::string, std::string>>{
+             {"fwa.analyst", "uk-fwa", "analyst"}, {"mfa.desk", "kz-mfa", "officer"}}) {
+      ASSERT_TRUE(accounts.CreateUser(auth::SystemPrincipal(),
+                                      {name, "", agency, {role}, kPassword}, "setup"));
+    }
+  }
+  kenes::testing::TempDir dir;
+  const std::string secret = dir.path() + "/secret";
+  std::ofstream(secret) << "agreed between MLSP and FWA";
+  std::ofstream(dir.path() + "/kz.csv")
+      << "id,given_name,family_name,patronymic,date_of_birth,sex,passport_number\n"
+         "KZ-1,Жанар,Ахметова,Қасымқызы,1994-03-12,Ж,N12345678\n"
+         "KZ-2,Нұрсұлтан,Назарбаев,Әбішұлы,1990-07-06,М,N08765432\n"
+         "KZ-3,Әсел,Тоқаева,,1999-08-23,Ж,\n";
+  std::ofstream(dir.path() + "/uk.csv")
+      << "id,given_name,family_name,patronymic,date_of_birth,sex,passport_number\n"
+         "GLAA-77,Nursultan,Nazarbayev,Abishuly,06.07.1990,male,\n"
+         "GLAA-78,AKHMETOVA,ZHANAR,,12/03/1994,F,12345678\n";
+  for (const char* side : {"kz", "uk"}) {
+    const auto r = kenes::testing::RunKenes(
+        {"link", "encode", "--schema", "kazakh-worker", "--secret-file", secret, "--input",
+         dir.path() + "/" + side + ".csv", "--output", dir.path() + "/" + side + ".json"});
+    ASSERT_EQ(r.exit_code, 0) << r.err;
+  }
+  auto clk_file = [&](const char* side) {
+    return json::parse(std::ifstream(dir.path() + "/" + side + ".json"));
+  };
+
+  const std::map<std::string, std::string> mlsp = {
+      {"Authorization", "Bearer " + Bearer("mlsp.officer")}};
+  const std::map<std::string, std::string> fwa = {
+      {"Authorization", "Bearer " + Bearer("fwa.officer")}};
+  HttpClient http(server_->port());
+  auto created = http.Send("POST", "/api/v1/linkage/projects",
+                           {{"name", "Seasonal workers 2026"}, {"partner_agency", "uk-fwa"}}, mlsp);
+  ASSERT_EQ(created.status, 201) << created.body;
+  const json project = created.Json();
+  EXPECT_EQ(project["party_a"], "kz-mlsp");
+  EXPECT_EQ(project["party_b"], "uk-fwa");
+  EXPECT_EQ(project["schema"], "kazakh-worker");
+  EXPECT_EQ(project["threshold"], 0.875);
+  EXPECT_EQ(project["status"], "open");
+  const std::string url =
+      "/api/v1/linkage/projects/" + std::to_string(project["id"].get<long long>());
+  EXPECT_EQ(created.Header("location"), url);
+
+  // Not ready: the match needs both uploads.
+  EXPECT_EQ(http.Request("POST", url + "/match", "", fwa).status, 422);
+
+  // Each party uploads its own CLKs (the CLK file as written, plus its own references).
+  json kz = clk_file("kz");
+  kz["refs"] = {"KZ-1", "KZ-2", "KZ-3"};
+  auto up_a = http.Send("PUT", url + "/clks", kz, mlsp);
+  ASSERT_EQ(up_a.status, 200) << up_a.body;
+  EXPECT_EQ(up_a.Json()["records_a"], 3);
+  EXPECT_EQ(up_a.Json()["status"], "open");
+  json uk = clk_file("uk");
+  uk["refs"] = {"GLAA-77", "GLAA-78"};
+  auto up_b = http.Send("PUT", url + "/clks", uk, fwa);
+  ASSERT_EQ(up_b.status, 200) << up_b.body;
+  EXPECT_EQ(up_b.Json()["status"], "ready");
+
+  auto started = http.Request("POST", url + "/match", "", fwa);
+  ASSERT_EQ(started.status, 202) << started.body;
+  EXPECT_EQ(started.Json()["status"], "queued");
+  json state;
+  for (int i = 0; i < 200; ++i) {  // the job is small; wait for it, not for a time
+    state = http.Get(url, mlsp).Json();
+    if (state["status"] == "matched" || state["status"] == "failed") break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  ASSERT_EQ(state["status"], "matched") << state.dump();
+  EXPECT_EQ(state["progress"], 1.0);
+  EXPECT_EQ(state["pairs"], 2);
+
+  auto pairs_of = [&](const std::map<std::string, std::string>& who) {
+    auto r = http.Get(url + "/pairs", who);
+    EXPECT_EQ(r.status, 200) << r.body;
+    std::map<std::string, std::string> by_pair;  // pair_ref -> own_ref
+    const json body = r.Json();
+    for (const json& p : body["pairs"]) {
+      EXPECT_GE(p["similarity"].get<double>(), 0.875);
+      EXPECT_EQ(p["pair_ref"].get<std::string>().rfind("lp_", 0), 0u);
+      by_pair[p["pair_ref"]] = p["own_ref"];
+    }
+    return by_pair;
+  };
+  const auto seen_by_mlsp = pairs_of(mlsp), seen_by_fwa = pairs_of(fwa);
+  ASSERT_EQ(seen_by_mlsp.size(), 2u);
+  ASSERT_EQ(seen_by_fwa.size(), 2u);
+  // The same opaque pairs on both sides, each with only its own references.
+  std::map<std::string, std::string> joined;
+  for (const auto& [pair, own] : seen_by_mlsp) joined[own] = seen_by_fwa.at(pair);
+  EXPECT_EQ(joined, (std::map<std::string, std::string>{{"KZ-1", "GLAA-78"}, {"KZ-2", "GLAA-77"}}));
+
+  // Locked once matched; analysts read but do not upload; outsiders see nothing.
+  EXPECT_EQ(http.Send("PUT", url + "/clks", uk, fwa).status, 422);
+  const std::map<std::string, std::string> analyst = {
+      {"Authorization", "Bearer " + Bearer("fwa.analyst")}};
+  EXPECT_EQ(http.Get(url + "/pairs", analyst).status, 200);
+  EXPECT_EQ(http.Request("POST", url + "/match", "", analyst).status, 403);
+  const std::map<std::string, std::string> mfa = {
+      {"Authorization", "Bearer " + Bearer("mfa.desk")}};
+  EXPECT_EQ(http.Get(url, mfa).status, 404);  // not a party: its existence is not revealed
+  EXPECT_EQ(http.Send("POST", "/api/v1/linkage/projects",
+                      {{"name", "x"}, {"partner_agency", "uk-fwa"}}, mfa)
+                .status,
+            403);
+  EXPECT_EQ(http.Get("/api/v1/linkage/projects", fwa).Json()["projects"].size(), 1u);
+
+  // Bad requests: a partner that is not the other labour agency, CLKs of another length, refs
+  // that do not line up.
+  EXPECT_EQ(http.Send("POST", "/api/v1/linkage/projects",
+                      {{"name", "x"}, {"partner_agency", "kz-mlsp"}}, mlsp)
+                .status,
+            400);
+  auto second = http.Send("POST", "/api/v1/linkage/projects",
+                          {{"name", "Second"}, {"partner_agency", "uk-fwa"}}, mlsp)
+                    .Json();
+  const std::string url2 =
+      "/api/v1/linkage/projects/" + std::to_string(second["id"].get<long long>());
+  EXPECT_EQ(http.Send("PUT", url2 + "/clks", {{"clks", {"AAAA"}}}, mlsp).status, 422);
+  json bad_refs = clk_file("kz");
+  bad_refs["refs"] = {"only-one"};
+  EXPECT_EQ(http.Send("PUT", url2 + "/clks", bad_refs, mlsp).status, 422);
+  EXPECT_EQ(http.Send("PUT", url2 + "/clks", {{"clks", {"not base64!"}}}, mlsp).status, 400);
+
+  // Every step is in the audit trail, and the chain holds.
+  db_->Read([&](store::Conn& c) {
+    audit::Filter f;
+    f.action = "linkage.*";
+    f.limit = 1000;
+    std::set<std::string> actions;
+    for (const auto& e : audit::List(c, f)) actions.insert(e.action);
+    EXPECT_EQ(actions, (std::set<std::string>{"linkage.project.create", "linkage.clks.upload",
+                                              "linkage.match.start", "linkage.match.done",
+                                              "linkage.pairs.read"}));
+    return core::Status{};
   });
   EXPECT_TRUE(audit::Verify(*db_).ok);
 }

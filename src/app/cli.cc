@@ -15,6 +15,7 @@
 #include "api/access_log.h"
 #include "api/api.h"
 #include "api/http_server.h"
+#include "app/link_cli.h"
 #include "app/platform.h"
 #include "audit/audit_log.h"
 #include "auth/accounts.h"
@@ -68,12 +69,19 @@ int Serve(const core::Config& config, bool migrate, const std::string& port_file
   auth::Accounts accounts(*db, config.auth, core::SystemClock());
   api::AccessLog access_log(config.server.access_log);
   payroll::PayrollService payroll_service(*db, core::SystemClock());
-  api::Api api(config, *db, accounts, payroll_service, core::SystemClock(), access_log);
+  linkage::LinkageService linkage_service(*db, core::SystemClock());
+  OrFail(linkage_service.Recover());
+  api::Api api(config, *db, accounts, payroll_service, linkage_service, core::SystemClock(),
+               access_log);
   api::ServerLimits limits;
   limits.threads = config.server.threads;
   limits.max_connections = config.server.max_connections;
   limits.max_header_bytes = static_cast<size_t>(config.server.max_header_bytes);
   limits.max_body_bytes = static_cast<size_t>(config.server.max_body_bytes);
+  limits.max_upload_bytes = static_cast<size_t>(config.server.max_upload_bytes);
+  limits.is_upload = [](std::string_view method, std::string_view target) {
+    return api::Api::IsBulkUpload(method, target);
+  };
   limits.request_timeout = std::chrono::seconds(config.server.request_timeout_seconds);
   limits.idle_timeout = std::chrono::seconds(config.server.idle_timeout_seconds);
   limits.shutdown_grace = std::chrono::seconds(config.server.shutdown_grace_seconds);
@@ -321,6 +329,60 @@ int Main(int argc, char** argv) {
   payroll_check->add_option("--rules", pay.rules,
                             "rules file (default: the built-in rules/uk_pay.toml)");
 
+  // link
+  auto* link_cmd = app.add_subcommand(
+      "link", "Privacy-preserving record linkage: encode identities as CLKs, match, evaluate");
+  link_cmd->require_subcommand(0, 1);
+  LinkEncodeArgs link_encode_args;
+  auto* link_encode = link_cmd->add_subcommand(
+      "encode",
+      "Encode a CSV file's records as CLKs (keyed Bloom filters) with a schema and a shared "
+      "secret; writes {\"clks\": [...]} (the anonlink format). Exit codes: 0 done, 1 bad input "
+      "(named with file and line; no output is left), 2 bad usage.");
+  link_encode
+      ->add_option("--schema", link_encode_args.schema,
+                   "clkhash linkage schema v3 JSON file, or kazakh-worker (columns id, "
+                   "given_name, family_name, patronymic, date_of_birth, sex, passport_number)")
+      ->required();
+  link_encode
+      ->add_option("--secret-file", link_encode_args.secret_file,
+                   "file holding the secret both parties share (one trailing newline is ignored)")
+      ->required();
+  link_encode->add_option("--input", link_encode_args.input, "CSV file with a header row")
+      ->required();
+  link_encode->add_option("--output", link_encode_args.output, "CLK file to write")->required();
+  link_encode->add_option("--threads", link_encode_args.threads, "threads (default: all cores)")
+      ->check(CLI::Range(1, 256));
+  LinkMatchArgs link_match_args;
+  auto* link_match = link_cmd->add_subcommand(
+      "match",
+      "Compare two CLK files (Sørensen-Dice) and write the one-to-one pairs as CSV "
+      "a_index,b_index,similarity (0-based rows, similarity descending).");
+  link_match->add_option("a", link_match_args.a, "CLK file of party A")->required();
+  link_match->add_option("b", link_match_args.b, "CLK file of party B")->required();
+  link_match->add_option("--output", link_match_args.output, "pairs CSV ('-' for standard output)")
+      ->required();
+  link_match
+      ->add_option("--threshold", link_match_args.threshold,
+                   "least Dice similarity of a candidate (default: the schema's recommendation "
+                   "recorded in the CLK file, else 0.8)")
+      ->check(CLI::Range(0.0, 1.0));
+  link_match->add_option("--threads", link_match_args.threads, "threads (default: all cores)")
+      ->check(CLI::Range(1, 256));
+  link_match->add_option("--top-k", link_match_args.top_k,
+                         "keep only each A record's k best candidates");
+  link_match->add_flag("--candidates", link_match_args.candidates,
+                       "write every candidate above the threshold instead of solving");
+  LinkEvalArgs link_eval_args;
+  auto* link_eval = link_cmd->add_subcommand(
+      "eval", "Precision, recall and F1 of linkage pairs against the true pairs");
+  link_eval->add_option("--pairs", link_eval_args.pairs, "pairs CSV from link match")->required();
+  link_eval->add_option("--truth", link_eval_args.truth, "true pairs CSV a_index,b_index")
+      ->required();
+  std::string link_schema_name;
+  auto* link_schema = link_cmd->add_subcommand("schema", "Print a built-in schema as clkhash JSON");
+  link_schema->add_option("name", link_schema_name, "kazakh-worker")->required();
+
   // demo
   auto* demo = app.add_subcommand("demo", "Demo data");
   demo->require_subcommand(0, 1);
@@ -366,6 +428,10 @@ int Main(int argc, char** argv) {
 
     if (serve->parsed()) return Serve(config, serve_migrate, port_file);
     if (payroll_check->parsed()) return PayrollCheck(pay);  // a pure engine: no database
+    if (link_encode->parsed()) return LinkEncode(link_encode_args);
+    if (link_match->parsed()) return LinkMatch(link_match_args);
+    if (link_eval->parsed()) return LinkEval(link_eval_args);
+    if (link_schema->parsed()) return LinkSchema(link_schema_name);
 
     auto db = OrFail(OpenDatabase(config, 2, !migrate->parsed()));
     if (migrate->parsed()) {

@@ -3,6 +3,7 @@
 #include "audit/audit_log.h"
 #include "auth/accounts.h"
 #include "core/crypto.h"
+#include "linkage/linkage_service.h"
 #include "payroll/payroll_service.h"
 
 namespace kenes::app {
@@ -11,6 +12,7 @@ std::vector<store::Migration> AllMigrations() {
   std::vector<store::Migration> all = audit::Migrations();
   for (auto& m : auth::Accounts::Migrations()) all.push_back(std::move(m));
   for (auto& m : payroll::PayrollService::Migrations()) all.push_back(std::move(m));
+  for (auto& m : linkage::LinkageService::Migrations()) all.push_back(std::move(m));
   return all;
 }
 

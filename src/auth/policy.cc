@@ -32,6 +32,10 @@ std::string_view ActionName(Action action) {
       return "payroll.check";
     case Action::kPayrollRead:
       return "payroll.read";
+    case Action::kLinkageManage:
+      return "linkage.manage";
+    case Action::kLinkageRead:
+      return "linkage.read";
   }
   return "unknown";
 }
@@ -71,6 +75,12 @@ const std::vector<Grant>& Grants() {
       g.push_back({r, kPayrollRead, kOwnAgency});
     }
     g.push_back({kAuditor, kPayrollRead, kOwnAgency});
+    // A linkage project belongs to both its parties (checked against each); analysts and
+    // auditors read, officers and supervisors also upload and run.
+    for (Role r : {kSupervisor, kOfficer}) g.push_back({r, kLinkageManage, kOwnAgency});
+    for (Role r : {kSupervisor, kOfficer, kAnalyst, kAuditor}) {
+      g.push_back({r, kLinkageRead, kOwnAgency});
+    }
     return g;
   }();
   return grants;

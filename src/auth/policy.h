@@ -24,17 +24,19 @@ enum class Action {
   kTokenCreate,  // bearer tokens for oneself
   kTokenList,
   kTokenRevoke,
-  kAuditRead,     // the audit event list
-  kAuditVerify,   // chain integrity status (no event content)
-  kPayrollCheck,  // run a payroll compliance check
-  kPayrollRead,   // read checks and their findings
+  kAuditRead,      // the audit event list
+  kAuditVerify,    // chain integrity status (no event content)
+  kPayrollCheck,   // run a payroll compliance check
+  kPayrollRead,    // read checks and their findings
+  kLinkageManage,  // create linkage projects, upload CLKs, run matches (either party)
+  kLinkageRead,    // read linkage projects and their pairs (either party)
 };
 
 inline constexpr Action kAllActions[] = {
     Action::kMeRead,       Action::kAgencyList,  Action::kUserList,        Action::kUserRead,
     Action::kUserCreate,   Action::kUserUpdate,  Action::kUserSetPassword, Action::kTokenCreate,
     Action::kTokenList,    Action::kTokenRevoke, Action::kAuditRead,       Action::kAuditVerify,
-    Action::kPayrollCheck, Action::kPayrollRead};
+    Action::kPayrollCheck, Action::kPayrollRead, Action::kLinkageManage,   Action::kLinkageRead};
 
 std::string_view ActionName(Action action);
 

@@ -27,6 +27,8 @@ audit.read          -     -          -       -       O       -
 audit.verify        A     -          -       -       A       -
 payroll.check       -     O          O       O       -       -
 payroll.read        -     O          O       O       O       -
+linkage.manage      -     O          O       -       -       -
+linkage.read        -     O          O       O       O       -
 )";
 
 std::map<std::string, std::map<std::string, char>> ParseMatrix() {

@@ -117,6 +117,8 @@ const std::vector<Key>& Keys() {
              [](Config& c) -> int& { return c.server.max_header_bytes; }),
       IntKey("server", "max_body_bytes", 1024, 1 << 30,
              [](Config& c) -> int& { return c.server.max_body_bytes; }),
+      IntKey("server", "max_upload_bytes", 1024, 1 << 30,
+             [](Config& c) -> int& { return c.server.max_upload_bytes; }),
       IntKey("server", "request_timeout_seconds", 1, 3600,
              [](Config& c) -> int& { return c.server.request_timeout_seconds; }),
       IntKey("server", "idle_timeout_seconds", 1, 3600,

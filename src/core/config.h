@@ -25,6 +25,7 @@ struct ServerConfig {
   int max_connections = 1024;
   int max_header_bytes = 16 * 1024;
   int max_body_bytes = 1024 * 1024;
+  int max_upload_bytes = 256 * 1024 * 1024;  // the few bulk-upload routes (CLK files)
   int request_timeout_seconds = 30;
   int idle_timeout_seconds = 60;
   int shutdown_grace_seconds = 10;

@@ -253,6 +253,22 @@ long long GetInt(const soci::row& row, size_t column) {
   }
 }
 
+double GetReal(const soci::row& row, size_t column) {
+  if (row.get_indicator(column) == soci::i_null) return 0;
+  switch (row.get_properties(column).get_data_type()) {
+    case soci::dt_double:
+      return row.get<double>(column);
+    case soci::dt_integer:
+      return row.get<int>(column);
+    case soci::dt_long_long:
+      return static_cast<double>(row.get<long long>(column));
+    case soci::dt_string:
+      return std::stod(row.get<std::string>(column));
+    default:
+      throw soci::soci_error("column " + std::to_string(column) + " is not a number");
+  }
+}
+
 std::string GetText(const soci::row& row, size_t column) {
   if (row.get_indicator(column) == soci::i_null) return {};
   switch (row.get_properties(column).get_data_type()) {

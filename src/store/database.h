@@ -159,6 +159,7 @@ bool IsUniqueViolation(const soci::soci_error& e);
 // columns as int, PostgreSQL BIGINT as long long, NULLs with an indicator).
 long long GetInt(const soci::row& row, size_t column);
 std::string GetText(const soci::row& row, size_t column);  // "" for NULL
+double GetReal(const soci::row& row, size_t column);       // 0 for NULL
 bool IsNull(const soci::row& row, size_t column);
 
 }  // namespace kenes::store

@@ -39,8 +39,8 @@ std::string ReadFile(const std::string& path) {
 }
 
 // fork + exec of the kenes binary; stdio redirected to the given fds (-1: inherit).
-pid_t Spawn(const std::vector<std::string>& args, const std::map<std::string, std::string>& env,
-            int in_fd, int out_fd, int err_fd) {
+pid_t Spawn(const std::string& program, const std::vector<std::string>& args,
+            const std::map<std::string, std::string>& env, int in_fd, int out_fd, int err_fd) {
   const pid_t pid = ::fork();
   if (pid != 0) return pid;
   ::prctl(PR_SET_PDEATHSIG, SIGKILL);  // never outlive the test
@@ -49,7 +49,7 @@ pid_t Spawn(const std::vector<std::string>& args, const std::map<std::string, st
   if (err_fd >= 0) ::dup2(err_fd, 2);
   for (const auto& [k, v] : env) ::setenv(k.c_str(), v.c_str(), 1);
   std::vector<char*> argv;
-  std::string binary = KenesBinary();
+  std::string binary = program;
   argv.push_back(binary.data());
   std::vector<std::string> copy = args;
   for (auto& a : copy) argv.push_back(a.data());
@@ -79,6 +79,12 @@ std::string KenesBinary() { return KENES_BINARY; }
 
 CommandResult RunKenes(const std::vector<std::string>& args, const std::string& stdin_text,
                        const std::map<std::string, std::string>& env) {
+  return RunProgram(KenesBinary(), args, stdin_text, env);
+}
+
+CommandResult RunProgram(const std::string& program, const std::vector<std::string>& args,
+                         const std::string& stdin_text,
+                         const std::map<std::string, std::string>& env) {
   const std::string dir = TempDirPath();
   const std::string in_path = dir + "/in", out_path = dir + "/out", err_path = dir + "/err";
   std::ofstream(in_path) << stdin_text;
@@ -87,7 +93,7 @@ CommandResult RunKenes(const std::vector<std::string>& args, const std::string& 
   const int err_fd = ::open(err_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
   std::map<std::string, std::string> full_env = {{"KENES_AUTH_PASSWORD_COST", "min"}};
   for (const auto& [k, v] : env) full_env[k] = v;
-  const pid_t pid = Spawn(args, full_env, in_fd, out_fd, err_fd);
+  const pid_t pid = Spawn(program, args, full_env, in_fd, out_fd, err_fd);
   ::close(in_fd);
   ::close(out_fd);
   ::close(err_fd);
@@ -112,7 +118,7 @@ ServerProcess::ServerProcess(const std::string& db_url, std::vector<std::string>
   for (auto& [k, v] : env) full_env[k] = v;
   const int err_fd = ::open((dir_ + "/stderr").c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
   const int null_fd = ::open("/dev/null", O_RDONLY);
-  pid_ = Spawn(args, full_env, null_fd, err_fd, err_fd);
+  pid_ = Spawn(KenesBinary(), args, full_env, null_fd, err_fd, err_fd);
   ::close(err_fd);
   ::close(null_fd);
   // Wait for the port file (the server writes it atomically once listening), or for an early exit.

@@ -25,6 +25,10 @@ struct CommandResult {
 // Runs `kenes args...` with `stdin_text` on standard input and `env` added to the environment.
 CommandResult RunKenes(const std::vector<std::string>& args, const std::string& stdin_text = "",
                        const std::map<std::string, std::string>& env = {});
+// Runs `program args...` (an absolute path, e.g. mpirun) the same way.
+CommandResult RunProgram(const std::string& program, const std::vector<std::string>& args,
+                         const std::string& stdin_text = "",
+                         const std::map<std::string, std::string>& env = {});
 
 class ServerProcess {
  public:

@@ -4,12 +4,13 @@
 #include <openssl/evp.h>
 #include <openssl/kdf.h>
 #include <sodium.h>
+#include <unicode/regex.h>
+#include <unicode/unistr.h>
 
 #include <algorithm>
 #include <charconv>
 #include <cmath>
 #include <cstring>
-#include <regex>
 #include <stdexcept>
 #include <utility>
 
@@ -206,9 +207,17 @@ std::string Quoted(std::string_view v) {
 
 // Formats and validates one value as clkhash does with validate=True; `out` gets the text that
 // is tokenised.
+bool WholeMatch(const icu::RegexPattern& pattern, std::string_view v) {
+  UErrorCode status = U_ZERO_ERROR;
+  const icu::UnicodeString text =
+      icu::UnicodeString::fromUTF8(icu::StringPiece(v.data(), static_cast<std::int32_t>(v.size())));
+  std::unique_ptr<icu::RegexMatcher> m(pattern.matcher(text, status));
+  return U_SUCCESS(status) && m && m->matches(status) && U_SUCCESS(status);
+}
+
 // Returns a view of `v` itself or of `scratch`.
 core::Result<std::string_view> Format(const FeatureSpec& f, std::string_view v,
-                                      std::string& scratch, const std::regex* pattern) {
+                                      std::string& scratch, const icu::RegexPattern* pattern) {
   auto bad = [&](const std::string& why) {
     return Fail(ErrorCode::kInvalidArgument, f.identifier + ": " + Quoted(v) + " " + why);
   };
@@ -236,7 +245,7 @@ core::Result<std::string_view> Format(const FeatureSpec& f, std::string_view v,
           std::any_of(v.begin(), v.end(), [](char c) { return c >= 'A' && c <= 'Z'; })) {
         return bad("is not lower case");
       }
-      if (pattern != nullptr && !std::regex_match(v.begin(), v.end(), *pattern)) {
+      if (pattern != nullptr && !WholeMatch(*pattern, v)) {
         return bad("does not match the pattern " + *f.pattern);
       }
       return v;
@@ -403,7 +412,7 @@ struct Encoder::State {
   struct Feature {
     std::vector<std::uint8_t> key0, key1;
     KeyedHmac sha1, md5;  // doubleHash only
-    std::unique_ptr<std::regex> pattern;
+    std::unique_ptr<icu::RegexPattern> pattern;
     // Open-addressing table: a slot holds a packed key (length and up to 23 token bytes) and where
     // its positions are in `positions` (count 0 = empty slot).
     struct Slot {
@@ -580,7 +589,7 @@ Encoder::Encoder(const Encoder& other) : schema_(other.schema_) {
       s->features[i].sha1 = KeyedHmac("SHA1", from.key0);
       s->features[i].md5 = KeyedHmac("MD5", from.key1);
     }
-    if (from.pattern) s->features[i].pattern = std::make_unique<std::regex>(*from.pattern);
+    if (from.pattern) s->features[i].pattern.reset(from.pattern->clone());
   }
   s->acc.resize(4 * s->words);
   state_ = std::move(s);
@@ -612,9 +621,12 @@ core::Result<Encoder> Encoder::Create(const Schema& schema, std::string_view sec
       f.md5 = KeyedHmac("MD5", f.key1);
     }
     if (spec.pattern) {
-      try {
-        f.pattern = std::make_unique<std::regex>(*spec.pattern);
-      } catch (const std::regex_error&) {
+      // ICU's regular expressions: Unicode-aware like Python's re, which clkhash uses.
+      UErrorCode status = U_ZERO_ERROR;
+      UParseError where{};
+      f.pattern.reset(
+          icu::RegexPattern::compile(icu::UnicodeString::fromUTF8(*spec.pattern), where, status));
+      if (U_FAILURE(status) || !f.pattern) {
         return Fail(ErrorCode::kInvalidArgument,
                     spec.identifier + ": the pattern " + *spec.pattern + " is not valid");
       }

@@ -78,5 +78,49 @@ INSTANTIATE_TEST_SUITE_P(Febrl4, GoldenTest,
                                            "clkhash_golden_first200_overweight.json",
                                            "clkhash_golden_first200_coverage.json"));
 
+// clkhash's validate=True: values that break the format are errors naming the feature.
+TEST(EncoderTest, ValidatesFormatsAsClkhashDoes) {
+  auto schema = ParseSchema(R"({"version": 3, "clkConfig": {"l": 64, "kdf": {"type": "HKDF"}},
+    "features": [
+      {"identifier": "code", "format": {"type": "string", "pattern": "[a-zа-я]+", "maxLength": 5},
+       "hashing": {"comparison": {"type": "ngram", "n": 2}, "strategy": {"bitsPerToken": 3}}},
+      {"identifier": "n", "format": {"type": "integer", "minimum": 1, "maximum": 99},
+       "hashing": {"comparison": {"type": "exact"}, "strategy": {"bitsPerToken": 3}}},
+      {"identifier": "d", "format": {"type": "date", "format": "%d.%m.%Y"},
+       "hashing": {"comparison": {"type": "exact"}, "strategy": {"bitsPerToken": 3}}}]})",
+                            "test");
+  ASSERT_TRUE(schema) << schema.error().message;
+  auto encoder = Encoder::Create(*schema, "s");
+  ASSERT_TRUE(encoder) << encoder.error().message;
+  std::vector<std::uint8_t> out(encoder->clk_bytes());
+  auto encode = [&](std::vector<std::string_view> v) { return encoder->Encode(v, out.data()); };
+  EXPECT_TRUE(encode({"abc", " +1_0 ", "29.02.2000"}));
+  EXPECT_TRUE(encode({"жан", "99", "1.1.1999"}));  // Unicode letters match [а-я]
+  struct Case {
+    std::vector<std::string_view> values;
+    std::string message;
+  };
+  for (const Case& c : std::vector<Case>{
+           {{"ab1", "1", "01.01.2000"}, "code: \"ab1\" does not match the pattern"},
+           {{"abcdef", "1", "01.01.2000"}, "code: \"abcdef\" is longer than 5 characters"},
+           {{"abc", "100", "01.01.2000"}, "n: \"100\" is above 99"},
+           {{"abc", "1x", "01.01.2000"}, "n: \"1x\" is not an integer"},
+           {{"abc", "1", "29.02.2001"}, "d: \"29.02.2001\" is not a date in the format %d.%m.%Y"},
+       }) {
+    auto r = encode(c.values);
+    ASSERT_FALSE(r) << c.message;
+    EXPECT_NE(r.error().message.find(c.message), std::string::npos) << r.error().message;
+  }
+  EXPECT_FALSE(ParseSchema(R"({"version": 2})", "old"));
+  auto bad = ParseSchema(R"({"version": 3, "clkConfig": {"l": 100}, "features": [
+      {"identifier": "x", "format": {"type": "string"},
+       "hashing": {"comparison": {"type": "ngram", "n": 2}, "strategy": {}}}]})",
+                         "f.json");
+  ASSERT_FALSE(bad);
+  EXPECT_NE(bad.error().message.find("f.json: clkConfig.l: must be a positive multiple of 8"),
+            std::string::npos)
+      << bad.error().message;
+}
+
 }  // namespace
 }  // namespace kenes::linkage
