@@ -87,6 +87,15 @@ if ((THREADS > 1)); then
 fi
 echo "| ≥ $TARGET_CANDIDATES_PER_S M candidates/s produced, $THREADS threads, $OUT_N × $OUT_N at t = $OUT_THRESHOLD | ${P:-?} M/s | $VP |"
 
+# --- encoding and FEBRL4 end to end (bench/linkage/encode_bench.cc) -----------------------------
+# ENCODE_N synthetic records drawn column by column from FEBRL4 (a tenth of values corrupted), on
+# 1 and 2 threads; then FEBRL4 itself: encode both files, match at 0.8, solve, score.
+ENCODE_BENCH=$BUILD_DIR/bench/linkage/encode_bench
+ENCODE_N=${ENCODE_N:-1000000}
+echo
+echo "run.sh: $ENCODE_BENCH $ROOT/testdata/febrl4 $ENCODE_N $RUNS" >&2
+"$ENCODE_BENCH" "$ROOT/testdata/febrl4" "$ENCODE_N" "$RUNS"
+
 if [[ ${STRICT:-0} == 1 && "$V1$VT$VP" == *MISSED* ]]; then
   exit 1
 fi

@@ -407,7 +407,8 @@ int BitsFor(const FeatureSpec& f, std::size_t token, std::size_t tokens) {
 // first few thousand records nearly every token is one table lookup. Positions are cached
 // pre-swizzled (q = p with the bit-in-byte index reversed) so that setting bit q of little-endian
 // 64-bit words lands on clkhash's MSB-first byte layout. Per-token masks were tried first: they
-// need 8x the memory and the lookups missed the cache (325k vs this records/s).
+// need 8x the memory and the lookups missed the cache. Above the token cache sits a cache of
+// whole values (see ValueSlot).
 struct Encoder::State {
   struct Feature {
     std::vector<std::uint8_t> key0, key1;
@@ -423,21 +424,42 @@ struct Encoder::State {
     std::vector<Slot> slots;
     std::size_t used = 0;
     std::vector<std::uint16_t> positions;
+    // Whole values: a feature's bits depend only on its formatted value, and names, places and
+    // dates repeat across a population, so a value seen before costs one lookup and an OR of its
+    // mask. Open addressing on the value's hash; mask 0 = empty slot, masks numbered from 1.
+    struct ValueSlot {
+      std::uint64_t hash;
+      std::uint32_t text;  // offset in value_text; the length is value_length
+      std::uint32_t length;
+      std::uint32_t mask;
+    };
+    std::vector<ValueSlot> value_slots;
+    std::size_t values = 0;
+    std::string value_text;
+    std::vector<std::uint64_t> value_masks;
   };
   std::shared_ptr<const Schema> schema;
   std::vector<Feature> features;
   std::size_t lh = 0;  // hashing length in bits
   std::size_t words = 0;
-  std::size_t cached = 0;  // positions cached, all features
+  std::size_t cached = 0;              // positions cached, all features
+  std::size_t cached_value_words = 0;  // value masks, all features
   // Scratch
   std::string formatted;
   Tokens tokens;
   std::vector<std::uint32_t> starts;
-  std::vector<std::uint64_t> acc;
+  std::vector<std::uint64_t> acc;     // one feature's bits: four interleaved copies
+  std::vector<std::uint64_t> record;  // the record's bits
   std::vector<std::uint32_t> computed;
   std::vector<std::uint16_t> uncached;
 
-  static constexpr std::size_t kMaxCached = std::size_t{64} << 20;  // 128 MiB of positions
+  static constexpr std::size_t kMaxCached = std::size_t{64} << 20;     // 128 MiB of positions
+  static constexpr std::size_t kMaxValueWords = std::size_t{8} << 20;  // 64 MiB of value masks
+
+  // The mask of value `v` of feature `fi` if it was seen before, else nullptr.
+  const std::uint64_t* FindValue(std::size_t fi, std::string_view v, std::uint64_t hash) const;
+  // Remembers acc's first copy as the mask of `v` (while the budget lasts).
+  void RememberValue(std::size_t fi, std::string_view v, std::uint64_t hash);
 
   // Bit positions (before folding) that `token` sets with `k` bits in feature `fi`.
   void Positions(std::size_t fi, std::string_view token, int k, std::vector<std::uint32_t>& out);
@@ -573,6 +595,49 @@ const std::uint16_t* Encoder::State::Cached(std::size_t fi, std::string_view tok
   return f.positions.data() + key.offset;
 }
 
+const std::uint64_t* Encoder::State::FindValue(std::size_t fi, std::string_view v,
+                                               std::uint64_t hash) const {
+  const Feature& f = features[fi];
+  if (f.value_slots.empty()) return nullptr;
+  const std::size_t cap = f.value_slots.size();
+  for (std::size_t at = hash & (cap - 1);; at = (at + 1) & (cap - 1)) {
+    const Feature::ValueSlot& s = f.value_slots[at];
+    if (s.mask == 0) return nullptr;
+    if (s.hash == hash && s.length == v.size() &&
+        std::memcmp(f.value_text.data() + s.text, v.data(), v.size()) == 0) {
+      return f.value_masks.data() + (s.mask - 1) * words;
+    }
+  }
+}
+
+void Encoder::State::RememberValue(std::size_t fi, std::string_view v, std::uint64_t hash) {
+  Feature& f = features[fi];
+  if (cached_value_words + words > kMaxValueWords || f.value_text.size() + v.size() > UINT32_MAX) {
+    return;
+  }
+  if (2 * (f.values + 1) > f.value_slots.size()) {
+    std::vector<Feature::ValueSlot> old(std::max<std::size_t>(1024, f.value_slots.size() * 2));
+    old.swap(f.value_slots);
+    const std::size_t cap = f.value_slots.size();
+    for (const Feature::ValueSlot& s : old) {
+      if (s.mask == 0) continue;
+      std::size_t at = s.hash & (cap - 1);
+      while (f.value_slots[at].mask != 0) at = (at + 1) & (cap - 1);
+      f.value_slots[at] = s;
+    }
+  }
+  const std::size_t cap = f.value_slots.size();
+  std::size_t at = hash & (cap - 1);
+  while (f.value_slots[at].mask != 0) at = (at + 1) & (cap - 1);
+  f.value_slots[at] = {hash, static_cast<std::uint32_t>(f.value_text.size()),
+                       static_cast<std::uint32_t>(v.size()),
+                       static_cast<std::uint32_t>(f.values + 1)};
+  f.value_text.append(v);
+  f.value_masks.insert(f.value_masks.end(), acc.begin(), acc.begin() + static_cast<long>(words));
+  ++f.values;
+  cached_value_words += words;
+}
+
 Encoder::Encoder(std::unique_ptr<State> state) : schema_(state->schema), state_(std::move(state)) {}
 
 Encoder::Encoder(const Encoder& other) : schema_(other.schema_) {
@@ -592,6 +657,7 @@ Encoder::Encoder(const Encoder& other) : schema_(other.schema_) {
     if (from.pattern) s->features[i].pattern.reset(from.pattern->clone());
   }
   s->acc.resize(4 * s->words);
+  s->record.resize(s->words);
   state_ = std::move(s);
 }
 
@@ -607,6 +673,7 @@ core::Result<Encoder> Encoder::Create(const Schema& schema, std::string_view sec
   s->lh = schema.hashing_bits();
   s->words = (s->lh + 63) / 64;
   s->acc.resize(4 * s->words);
+  s->record.resize(s->words);
   const std::size_t ks = schema.key_size;
   s->features.resize(schema.features.size());
   for (std::size_t i = 0; i < schema.features.size(); ++i) {
@@ -638,15 +705,23 @@ core::Result<Encoder> Encoder::Create(const Schema& schema, std::string_view sec
 core::Status Encoder::Encode(std::span<const std::string_view> values, std::uint8_t* out) {
   State& s = *state_;
   const Schema& schema = *s.schema;
-  std::fill(s.acc.begin(), s.acc.end(), 0);
-  std::uint64_t* acc = s.acc.data();
+  const std::size_t words = s.words;
+  std::uint64_t* record = s.record.data();
+  std::fill(s.record.begin(), s.record.end(), 0);
   for (std::size_t fi = 0; fi < schema.features.size(); ++fi) {
     const FeatureSpec& f = schema.features[fi];
     if (f.ignored) continue;
+    // Validation first, so a value is checked whether or not it was seen before.
     auto formatted = Format(f, values[fi], s.formatted, s.features[fi].pattern.get());
     if (!formatted) return tl::unexpected(formatted.error());
     const std::string_view v = *formatted;
     if (v.empty()) continue;
+    const std::uint64_t hash = std::hash<std::string_view>{}(v);
+    if (const std::uint64_t* mask = s.FindValue(fi, v, hash)) {
+      for (std::size_t w = 0; w < words; ++w) record[w] |= mask[w];
+      continue;
+    }
+    std::fill(s.acc.begin(), s.acc.end(), 0);
     const std::size_t n = static_cast<std::size_t>(f.ngram);
     char padded[128];
     if (f.comparison == ComparisonType::kNgram && v.size() + 2 * n <= sizeof padded &&
@@ -670,19 +745,21 @@ core::Status Encoder::Encode(std::span<const std::string_view> values, std::uint
         end += n;
         s.Set(s.Cached(fi, std::string_view(token, static_cast<std::size_t>(end - token)), k), k);
       }
-      continue;
+    } else {
+      auto tokenized = Tokenize(f, v, s.tokens, s.starts);
+      if (!tokenized) return tokenized;
+      const std::size_t count = s.tokens.size();
+      for (std::size_t t = 0; t < count; ++t) {
+        const int k = BitsFor(f, t, count);
+        if (k == 0) continue;
+        s.Set(s.Cached(fi, s.tokens[t], k), k);
+      }
     }
-    auto tokenized = Tokenize(f, v, s.tokens, s.starts);
-    if (!tokenized) return tokenized;
-    const std::size_t count = s.tokens.size();
-    for (std::size_t t = 0; t < count; ++t) {
-      const int k = BitsFor(f, t, count);
-      if (k == 0) continue;
-      s.Set(s.Cached(fi, s.tokens[t], k), k);
-    }
+    s.MergeCopies();
+    for (std::size_t w = 0; w < words; ++w) record[w] |= s.acc[w];
+    s.RememberValue(fi, v, hash);
   }
-  s.MergeCopies();
-  auto* bytes = reinterpret_cast<std::uint8_t*>(acc);
+  auto* bytes = reinterpret_cast<std::uint8_t*>(record);
   std::size_t len = s.lh / 8;
   for (int fold = 0; fold < schema.xor_folds; ++fold) {
     len /= 2;
