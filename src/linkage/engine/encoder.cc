@@ -435,6 +435,10 @@ struct Encoder::State {
     };
     std::vector<ValueSlot> value_slots;
     std::size_t values = 0;
+    // A feature whose values rarely repeat (dates of birth with typos, street addresses) stops
+    // using the value cache after a trial: storing masks nobody reuses costs a fifth of the time.
+    std::size_t value_lookups = 0, value_hits = 0;
+    bool value_cache = true;
     std::string value_text;
     std::vector<std::uint64_t> value_masks;
   };
@@ -455,6 +459,7 @@ struct Encoder::State {
 
   static constexpr std::size_t kMaxCached = std::size_t{64} << 20;     // 128 MiB of positions
   static constexpr std::size_t kMaxValueWords = std::size_t{8} << 20;  // 64 MiB of value masks
+  static constexpr std::size_t kValueTrial = 50000;  // lookups before judging a feature's reuse
 
   // The mask of value `v` of feature `fi` if it was seen before, else nullptr.
   const std::uint64_t* FindValue(std::size_t fi, std::string_view v, std::uint64_t hash) const;
@@ -716,10 +721,19 @@ core::Status Encoder::Encode(std::span<const std::string_view> values, std::uint
     if (!formatted) return tl::unexpected(formatted.error());
     const std::string_view v = *formatted;
     if (v.empty()) continue;
-    const std::uint64_t hash = std::hash<std::string_view>{}(v);
-    if (const std::uint64_t* mask = s.FindValue(fi, v, hash)) {
-      for (std::size_t w = 0; w < words; ++w) record[w] |= mask[w];
-      continue;
+    State::Feature& cache = s.features[fi];
+    std::uint64_t hash = 0;
+    if (cache.value_cache) {
+      hash = std::hash<std::string_view>{}(v);
+      ++cache.value_lookups;
+      if (const std::uint64_t* mask = s.FindValue(fi, v, hash)) {
+        ++cache.value_hits;
+        for (std::size_t w = 0; w < words; ++w) record[w] |= mask[w];
+        continue;
+      }
+      if (cache.value_lookups == State::kValueTrial && cache.value_hits < cache.value_lookups / 4) {
+        cache.value_cache = false;
+      }
     }
     std::fill(s.acc.begin(), s.acc.end(), 0);
     const std::size_t n = static_cast<std::size_t>(f.ngram);
@@ -757,7 +771,7 @@ core::Status Encoder::Encode(std::span<const std::string_view> values, std::uint
     }
     s.MergeCopies();
     for (std::size_t w = 0; w < words; ++w) record[w] |= s.acc[w];
-    s.RememberValue(fi, v, hash);
+    if (cache.value_cache) s.RememberValue(fi, v, hash);
   }
   auto* bytes = reinterpret_cast<std::uint8_t*>(record);
   std::size_t len = s.lh / 8;
