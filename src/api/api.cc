@@ -244,18 +244,20 @@ std::optional<long long> RequestContext::QueryInt(const std::string& name, long 
 
 Api::Api(const core::Config& config, store::Database& db, auth::Accounts& accounts,
          payroll::PayrollService& payroll, linkage::LinkageService& linkage,
-         const core::Clock& clock, AccessLog& access_log)
+         registry::RegistryService& registry, const core::Clock& clock, AccessLog& access_log)
     : config_(config),
       db_(db),
       accounts_(accounts),
       payroll_(payroll),
       linkage_(linkage),
+      registry_(registry),
       clock_(clock),
       access_log_(access_log),
       static_files_(config.server.static_dir) {
   AddRoutes();
   AddPayrollRoutes();
   AddLinkageRoutes();
+  AddRegistryRoutes();
 }
 
 void Api::Add(const std::string& method, const std::string& pattern, Handler handler,
@@ -949,6 +951,72 @@ void Api::AddLinkageRoutes() {
     out["next_after"] =
         static_cast<int>(pairs.size()) == limit ? json(pairs.back().seq) : json(nullptr);
     return JsonResponse(200, out);
+  });
+}
+
+namespace {
+
+json WorkerJson(const registry::Worker& w) {
+  json j = {{"id", w.id},
+            {"agency", w.agency},
+            {"created_by", w.created_by},
+            {"created_at", w.created_at},
+            {"visa_route", w.visa_route},
+            {"visa_start", w.visa_start},
+            {"visa_end", w.visa_end},
+            {"recruitment_agency", w.recruitment_agency},
+            {"scheme_operator", w.scheme_operator}};
+  for (std::size_t f = 0; f < registry::kPersonalFieldCount; ++f) {
+    j[registry::kPersonalFields[f]] = w.personal[f] ? json(*w.personal[f]) : json(nullptr);
+  }
+  return j;
+}
+
+}  // namespace
+
+void Api::AddRegistryRoutes() {
+  Add("POST", "/api/v1/workers", [this](RequestContext& ctx) {
+    auto body = JsonBody::Parse(ctx.request);
+    registry::WorkerInput in;
+    for (std::size_t f = 0; f < registry::kPersonalFieldCount; ++f) {
+      auto v = body.OptionalString(registry::kPersonalFields[f], 200);
+      if (v && !v->empty()) in.personal[f] = std::move(*v);
+    }
+    in.visa_route = body.OptionalString("visa_route", 40).value_or("");
+    in.visa_start = body.OptionalString("visa_start", 10).value_or("");
+    in.visa_end = body.OptionalString("visa_end", 10).value_or("");
+    in.recruitment_agency = body.OptionalString("recruitment_agency", 200).value_or("");
+    in.scheme_operator = body.OptionalString("scheme_operator", 200).value_or("");
+    body.Finish();
+    const auto w = Ok(registry_.Create(ctx.who(), in, ctx.request_id));
+    HttpResponse r = JsonResponse(201, WorkerJson(w));
+    r.Set("Location", "/api/v1/workers/" + std::to_string(w.id));
+    return r;
+  });
+
+  // ?iin= or ?passport= looks up exactly (blind index); otherwise the agency's workers, paged.
+  Add("GET", "/api/v1/workers", [this](RequestContext& ctx) {
+    std::vector<registry::Worker> found;
+    std::optional<long long> next;
+    if (const auto iin = ctx.Query("iin")) {
+      found = Ok(registry_.FindByIin(ctx.who(), *iin, ctx.request_id));
+    } else if (const auto passport = ctx.Query("passport")) {
+      found = Ok(registry_.FindByPassport(ctx.who(), *passport, ctx.request_id));
+    } else {
+      const long long before = ctx.QueryInt("before", 0, 1'000'000'000'000LL).value_or(0);
+      const int limit = static_cast<int>(ctx.QueryInt("limit", 1, 500).value_or(100));
+      found = Ok(registry_.List(ctx.who(), before, limit, ctx.request_id));
+      if (static_cast<int>(found.size()) == limit) next = found.back().id;
+    }
+    json items = json::array();
+    for (const auto& w : found) items.push_back(WorkerJson(w));
+    return JsonResponse(200,
+                        {{"items", items}, {"next_before", next ? json(*next) : json(nullptr)}});
+  });
+
+  Add("GET", "/api/v1/workers/{worker_id}", [this](RequestContext& ctx) {
+    return JsonResponse(
+        200, WorkerJson(Ok(registry_.Get(ctx.who(), ctx.IdParam("worker_id"), ctx.request_id))));
   });
 }
 

@@ -22,6 +22,7 @@
 #include "core/config.h"
 #include "linkage/linkage_service.h"
 #include "payroll/payroll_service.h"
+#include "registry/registry_service.h"
 #include "store/database.h"
 
 namespace kenes::api {
@@ -50,8 +51,8 @@ class Api {
 
   // REQUIRES: every reference outlives this object.
   Api(const core::Config& config, store::Database& db, auth::Accounts& accounts,
-      payroll::PayrollService& payroll, linkage::LinkageService& linkage, const core::Clock& clock,
-      AccessLog& access_log);
+      payroll::PayrollService& payroll, linkage::LinkageService& linkage,
+      registry::RegistryService& registry, const core::Clock& clock, AccessLog& access_log);
 
   HttpResponse Handle(HttpRequest& request);
   // Renders errors the HTTP server finds before a request is whole (413, 431, 400, 503).
@@ -78,6 +79,7 @@ class Api {
   void AddRoutes();
   void AddPayrollRoutes();
   void AddLinkageRoutes();
+  void AddRegistryRoutes();
   HttpResponse Dispatch(RequestContext& ctx, std::string& route_name);
   void Secure(HttpResponse& response, bool api) const;
   std::string SessionCookie(const std::string& token, int max_age_seconds) const;
@@ -87,6 +89,7 @@ class Api {
   auth::Accounts& accounts_;
   payroll::PayrollService& payroll_;
   linkage::LinkageService& linkage_;
+  registry::RegistryService& registry_;
   const core::Clock& clock_;
   AccessLog& access_log_;
   StaticFiles static_files_;

@@ -25,7 +25,8 @@ TEST(OpenApiTest, DocumentAndRouterAgree) {
   AccessLog log("off");
   payroll::PayrollService payroll(*db, core::SystemClock());
   linkage::LinkageService linkage(*db, core::SystemClock());
-  Api api(config, *db, accounts, payroll, linkage, core::SystemClock(), log);
+  registry::RegistryService registry(*db, core::SystemClock(), nullptr);
+  Api api(config, *db, accounts, payroll, linkage, registry, core::SystemClock(), log);
 
   std::set<std::pair<std::string, std::string>> routed;
   for (const auto& [method, pattern] : api.Routes()) {

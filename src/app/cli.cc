@@ -21,6 +21,7 @@
 #include "auth/accounts.h"
 #include "core/crypto.h"
 #include "payroll/engine/payslip_file.h"
+#include "registry/registry_service.h"
 
 namespace kenes::app {
 namespace {
@@ -71,8 +72,19 @@ int Serve(const core::Config& config, bool migrate, const std::string& port_file
   payroll::PayrollService payroll_service(*db, core::SystemClock());
   linkage::LinkageService linkage_service(*db, core::SystemClock());
   OrFail(linkage_service.Recover());
-  api::Api api(config, *db, accounts, payroll_service, linkage_service, core::SystemClock(),
-               access_log);
+  // Personal data needs the deployment key; a wrong key stops the server here, not mid-request.
+  std::optional<registry::DataKey> data_key;
+  if (!config.data.key_file.empty())
+    data_key = OrFail(registry::DataKey::Load(config.data.key_file));
+  registry::RegistryService registry_service(*db, core::SystemClock(),
+                                             data_key ? &*data_key : nullptr);
+  if (data_key) {
+    OrFail(registry_service.CheckKey());
+  } else {
+    spdlog::warn("no data key (data.key_file / KENES_DATA_KEY_FILE): the worker registry is off");
+  }
+  api::Api api(config, *db, accounts, payroll_service, linkage_service, registry_service,
+               core::SystemClock(), access_log);
   api::ServerLimits limits;
   limits.threads = config.server.threads;
   limits.max_connections = config.server.max_connections;
@@ -222,6 +234,9 @@ int Main(int argc, char** argv) {
   auto add_common = [&](CLI::App* cmd) {
     cmd->add_option("--config", overrides.config_path, "TOML configuration file")
         ->check(CLI::ExistingFile);
+    cmd->add_option("--data-key-file", overrides.data_key_file,
+                    "file holding the key that encrypts personal data (default from config or "
+                    "KENES_DATA_KEY_FILE)");
     cmd->add_option("--database", overrides.database_url,
                     "database URL: sqlite:PATH or postgresql://... (default from config or "
                     "KENES_DATABASE_URL)");
@@ -383,6 +398,25 @@ int Main(int argc, char** argv) {
   auto* link_schema = link_cmd->add_subcommand("schema", "Print a built-in schema as clkhash JSON");
   link_schema->add_option("name", link_schema_name, "kazakh-worker")->required();
 
+  // data keys and the registry
+  auto* data_key_cmd = app.add_subcommand("data-key", "The key that encrypts personal data");
+  data_key_cmd->require_subcommand(0, 1);
+  std::string new_key_path;
+  auto* data_key_create = data_key_cmd->add_subcommand(
+      "create", "Create a new random data key file (mode 0600); prints its public id");
+  data_key_create->add_option("--output", new_key_path, "key file to create")->required();
+  auto* registry_cmd = app.add_subcommand("registry", "The worker registry");
+  registry_cmd->require_subcommand(0, 1);
+  std::string next_key_path;
+  auto* rotate_key = registry_cmd->add_subcommand(
+      "rotate-key",
+      "Re-encrypt all personal data and its look-up indexes under a new key, in one transaction; "
+      "then point data.key_file at the new key");
+  rotate_key->add_option("--new-key-file", next_key_path, "the new key (from data-key create)")
+      ->required()
+      ->check(CLI::ExistingFile);
+  add_common(rotate_key);
+
   // demo
   auto* demo = app.add_subcommand("demo", "Demo data");
   demo->require_subcommand(0, 1);
@@ -432,6 +466,11 @@ int Main(int argc, char** argv) {
     if (link_match->parsed()) return LinkMatch(link_match_args);
     if (link_eval->parsed()) return LinkEval(link_eval_args);
     if (link_schema->parsed()) return LinkSchema(link_schema_name);
+    if (data_key_create->parsed()) {
+      const auto key = OrFail(registry::DataKey::Create(new_key_path));
+      std::cout << "created data key " << key.id() << " in " << new_key_path << "\n";
+      return kExitOk;
+    }
 
     auto db = OrFail(OpenDatabase(config, 2, !migrate->parsed()));
     if (migrate->parsed()) {
@@ -480,6 +519,18 @@ int Main(int argc, char** argv) {
       std::cout << "audit chain BROKEN at event " << report.first_bad_seq.value_or(0) << ": "
                 << report.problem << "\n";
       return kExitFailed;
+    } else if (rotate_key->parsed()) {
+      if (config.data.key_file.empty()) {
+        throw CommandError{kExitUsage, "rotate-key needs the current key (--data-key-file)"};
+      }
+      const auto current = OrFail(registry::DataKey::Load(config.data.key_file));
+      const auto next = OrFail(registry::DataKey::Load(next_key_path));
+      registry::RegistryService check(*db, core::SystemClock(), &current);
+      OrFail(check.CheckKey());
+      const auto report = OrFail(registry::RegistryService::RotateKey(*db, current, next));
+      std::cout << "re-encrypted " << report.fields << " fields of " << report.workers
+                << " workers under key " << next.id() << "; set data.key_file to " << next_key_path
+                << "\n";
     } else if (demo_load->parsed()) {
       for (const auto& line : OrFail(LoadDemo(*db, config))) std::cout << line << "\n";
     }

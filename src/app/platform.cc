@@ -5,6 +5,7 @@
 #include "core/crypto.h"
 #include "linkage/linkage_service.h"
 #include "payroll/payroll_service.h"
+#include "registry/registry_service.h"
 
 namespace kenes::app {
 
@@ -13,6 +14,7 @@ std::vector<store::Migration> AllMigrations() {
   for (auto& m : auth::Accounts::Migrations()) all.push_back(std::move(m));
   for (auto& m : payroll::PayrollService::Migrations()) all.push_back(std::move(m));
   for (auto& m : linkage::LinkageService::Migrations()) all.push_back(std::move(m));
+  for (auto& m : registry::RegistryService::Migrations()) all.push_back(std::move(m));
   return all;
 }
 
@@ -21,6 +23,7 @@ core::Result<core::Config> LoadConfiguration(const Overrides& o) {
   if (!config) return config;
   if (!o.database_url.empty()) config->database.url = o.database_url;
   if (!o.listen.empty()) config->server.listen = o.listen;
+  if (!o.data_key_file.empty()) config->data.key_file = o.data_key_file;
   // Re-validate the overridden values through the same rules as the file and environment.
   core::EnvLookup env = [&](const std::string& name) -> std::optional<std::string> {
     if (name == "KENES_DATABASE_URL") return config->database.url;

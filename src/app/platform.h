@@ -20,6 +20,7 @@ struct Overrides {
   std::string config_path;
   std::string database_url;
   std::string listen;
+  std::string data_key_file;
 };
 
 core::Result<core::Config> LoadConfiguration(const Overrides& overrides);

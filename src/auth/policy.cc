@@ -36,6 +36,10 @@ std::string_view ActionName(Action action) {
       return "linkage.manage";
     case Action::kLinkageRead:
       return "linkage.read";
+    case Action::kRegistryWrite:
+      return "registry.write";
+    case Action::kRegistryRead:
+      return "registry.read";
   }
   return "unknown";
 }
@@ -80,6 +84,12 @@ const std::vector<Grant>& Grants() {
     for (Role r : {kSupervisor, kOfficer}) g.push_back({r, kLinkageManage, kOwnAgency});
     for (Role r : {kSupervisor, kOfficer, kAnalyst, kAuditor}) {
       g.push_back({r, kLinkageRead, kOwnAgency});
+    }
+    // Workers' personal data: only the officers who handle cases and their supervisors, of the
+    // agency that recorded them. Analysts and auditors work without names.
+    for (Role r : {kSupervisor, kOfficer}) {
+      g.push_back({r, kRegistryWrite, kOwnAgency});
+      g.push_back({r, kRegistryRead, kOwnAgency});
     }
     return g;
   }();

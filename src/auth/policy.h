@@ -30,13 +30,16 @@ enum class Action {
   kPayrollRead,    // read checks and their findings
   kLinkageManage,  // create linkage projects, upload CLKs, run matches (either party)
   kLinkageRead,    // read linkage projects and their pairs (either party)
+  kRegistryWrite,  // record workers (personal data)
+  kRegistryRead,   // read workers' personal data
 };
 
 inline constexpr Action kAllActions[] = {
-    Action::kMeRead,       Action::kAgencyList,  Action::kUserList,        Action::kUserRead,
-    Action::kUserCreate,   Action::kUserUpdate,  Action::kUserSetPassword, Action::kTokenCreate,
-    Action::kTokenList,    Action::kTokenRevoke, Action::kAuditRead,       Action::kAuditVerify,
-    Action::kPayrollCheck, Action::kPayrollRead, Action::kLinkageManage,   Action::kLinkageRead};
+    Action::kMeRead,        Action::kAgencyList,  Action::kUserList,        Action::kUserRead,
+    Action::kUserCreate,    Action::kUserUpdate,  Action::kUserSetPassword, Action::kTokenCreate,
+    Action::kTokenList,     Action::kTokenRevoke, Action::kAuditRead,       Action::kAuditVerify,
+    Action::kPayrollCheck,  Action::kPayrollRead, Action::kLinkageManage,   Action::kLinkageRead,
+    Action::kRegistryWrite, Action::kRegistryRead};
 
 std::string_view ActionName(Action action);
 

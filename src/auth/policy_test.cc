@@ -29,6 +29,8 @@ payroll.check       -     O          O       O       -       -
 payroll.read        -     O          O       O       O       -
 linkage.manage      -     O          O       -       -       -
 linkage.read        -     O          O       O       O       -
+registry.write      -     O          O       -       -       -
+registry.read       -     O          O       -       -       -
 )";
 
 std::map<std::string, std::map<std::string, char>> ParseMatrix() {

@@ -107,6 +107,7 @@ const std::vector<Key>& Keys() {
           CheckDatabaseUrl),
       IntKey("database", "pool_size", 1, 256,
              [](Config& c) -> int& { return c.database.pool_size; }),
+      StringKey("data", "key_file", [](Config& c) -> std::string& { return c.data.key_file; }),
       StringKey(
           "server", "listen", [](Config& c) -> std::string& { return c.server.listen; },
           CheckListen),

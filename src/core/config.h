@@ -50,8 +50,15 @@ struct AuthConfig {
   int failure_window_minutes = 15;
 };
 
+struct DataConfig {
+  // The deployment key that encrypts personal data (KENES_DATA_KEY_FILE). Empty: registry
+  // routes answer 503 and nothing personal can be stored or read.
+  std::string key_file;
+};
+
 struct Config {
   DatabaseConfig database;
+  DataConfig data;
   ServerConfig server;
   AuthConfig auth;
   std::string log_level = "info";

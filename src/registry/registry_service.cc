@@ -1,0 +1,413 @@
+#include "registry/registry_service.h"
+
+#include <cctype>
+#include <cstdio>
+#include <nlohmann/json.hpp>
+
+#include "audit/audit_log.h"
+#include "auth/policy.h"
+#include "registry/iin.h"
+
+namespace kenes::registry {
+
+using core::ErrorCode;
+using core::Fail;
+
+namespace {
+
+constexpr std::size_t kIin = 7, kPassport = 8, kDateOfBirth = 5, kSex = 6;
+
+std::string Context(std::size_t field) { return std::string("workers.") + kPersonalFields[field]; }
+
+std::string PersonalColumns() {
+  std::string out;
+  for (const char* f : kPersonalFields) out += std::string(", ") + f;
+  return out;
+}
+
+const std::string& SelectColumns() {
+  static const std::string columns =
+      "id, agency, created_by, created_at, visa_route, visa_start, visa_end, recruitment_agency,"
+      " scheme_operator" +
+      PersonalColumns();
+  return columns;
+}
+
+core::Error Denied(auth::Decision d) {
+  return auth::DeniedError(d, "your roles do not allow the worker registry", "no such worker");
+}
+
+core::Status NeedKey(const DataKey* key) {
+  if (key == nullptr) {
+    return Fail(ErrorCode::kUnavailable,
+                "no data key is configured (data.key_file / KENES_DATA_KEY_FILE): personal data "
+                "can be neither stored nor read",
+                "no-data-key");
+  }
+  return {};
+}
+
+bool IsIsoDate(const std::string& s, int& y, int& m, int& d) {
+  if (s.size() != 10 || s[4] != '-' || s[7] != '-') return false;
+  for (std::size_t i : {0, 1, 2, 3, 5, 6, 8, 9}) {
+    if (!std::isdigit(static_cast<unsigned char>(s[i]))) return false;
+  }
+  y = std::stoi(s.substr(0, 4));
+  m = std::stoi(s.substr(5, 2));
+  d = std::stoi(s.substr(8, 2));
+  static constexpr int kDays[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+  const bool leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
+  return m >= 1 && m <= 12 && d >= 1 && d <= kDays[m - 1] + (m == 2 && leap ? 1 : 0);
+}
+
+// Opens every personal column of a row (columns from 9 on, in kPersonalFields order).
+core::Result<Worker> FromRow(const soci::row& r, const DataKey& key) {
+  Worker w;
+  w.id = store::GetInt(r, 0);
+  w.agency = store::GetText(r, 1);
+  w.created_by = store::GetInt(r, 2);
+  w.created_at = store::GetText(r, 3);
+  w.visa_route = store::GetText(r, 4);
+  w.visa_start = store::GetText(r, 5);
+  w.visa_end = store::GetText(r, 6);
+  w.recruitment_agency = store::GetText(r, 7);
+  w.scheme_operator = store::GetText(r, 8);
+  for (std::size_t f = 0; f < kPersonalFieldCount; ++f) {
+    if (store::IsNull(r, 9 + f)) continue;
+    auto plain = key.Open(store::GetText(r, 9 + f), Context(f));
+    if (!plain) {
+      return Fail(ErrorCode::kUnavailable,
+                  "worker " + std::to_string(w.id) + ", " + kPersonalFields[f] + ": " +
+                      plain.error().message,
+                  "data-key-mismatch");
+    }
+    w.personal[f] = std::move(*plain);
+  }
+  return w;
+}
+
+}  // namespace
+
+RegistryService::RegistryService(store::Database& db, const core::Clock& clock, const DataKey* key)
+    : db_(db), clock_(clock), key_(key) {}
+
+std::vector<store::Migration> RegistryService::Migrations() {
+  std::string workers =
+      "CREATE TABLE workers ("
+      " id {{id}},"
+      " agency TEXT NOT NULL,"
+      " created_by BIGINT NOT NULL,"
+      " created_at TEXT NOT NULL,"
+      " visa_route TEXT NOT NULL,"
+      " visa_start TEXT NOT NULL,"
+      " visa_end TEXT NOT NULL,"
+      " recruitment_agency TEXT NOT NULL,"
+      " scheme_operator TEXT NOT NULL,"
+      " iin_index TEXT,"
+      " passport_index TEXT";
+  for (const char* f : kPersonalFields) workers += std::string(", ") + f + " TEXT";
+  workers += ")";
+  return {{500,
+           "registry_workers",
+           {workers, "CREATE INDEX workers_agency ON workers(agency, id)",
+            "CREATE INDEX workers_iin ON workers(iin_index)",
+            "CREATE INDEX workers_passport ON workers(passport_index)",
+            // The id of the key the data is sealed with: a wrong key is caught at start.
+            "CREATE TABLE registry_key (singleton INTEGER PRIMARY KEY, key_id TEXT NOT NULL,"
+            " since TEXT NOT NULL)"}}};
+}
+
+std::string RegistryService::NormalizeIin(std::string_view iin) {
+  std::string out;
+  for (const char c : iin) {
+    if (std::isdigit(static_cast<unsigned char>(c))) out += c;
+  }
+  return out;
+}
+
+std::string RegistryService::NormalizePassport(std::string_view passport) {
+  std::string out;
+  for (const char c : passport) {
+    if (std::isalnum(static_cast<unsigned char>(c))) {
+      out += static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+    }
+  }
+  return out;
+}
+
+core::Status RegistryService::CheckKey() {
+  if (auto ok = NeedKey(key_); !ok) return ok;
+  return db_.Write([&](store::Conn& c) -> core::Status {
+    std::string recorded;
+    soci::indicator ind = soci::i_null;
+    c.sql() << "SELECT key_id FROM registry_key WHERE singleton = 1", soci::into(recorded, ind);
+    if (!c.sql().got_data() || ind == soci::i_null) {
+      const std::string now = core::FormatUtc(std::chrono::system_clock::now());
+      c.sql() << "INSERT INTO registry_key (singleton, key_id, since) VALUES (1, :k, :t)",
+          soci::use(key_->id()), soci::use(now);
+      return {};
+    }
+    if (recorded != key_->id()) {
+      return Fail(ErrorCode::kUnavailable,
+                  "the data key (id " + key_->id() +
+                      ") is not the one this database's personal "
+                      "data is sealed with (id " +
+                      recorded + ")",
+                  "data-key-mismatch");
+    }
+    return {};
+  });
+}
+
+core::Result<Worker> RegistryService::Create(const auth::Principal& who, const WorkerInput& in,
+                                             const std::string& request_id) {
+  const auth::Decision d =
+      auth::Authorize(who, auth::Action::kRegistryWrite, {who.agency, std::nullopt});
+  if (d != auth::Decision::kAllow) return tl::unexpected(Denied(d));
+  if (auto ok = NeedKey(key_); !ok) return tl::unexpected(ok.error());
+  WorkerInput w = in;
+  // Validation: IIN (check digit, date, century), date of birth, sex, and their agreement.
+  std::optional<IinInfo> iin;
+  if (w.personal[kIin]) {
+    w.personal[kIin] = NormalizeIin(*w.personal[kIin]);
+    auto valid = ValidateIin(*w.personal[kIin]);
+    if (!valid) {
+      return Fail(ErrorCode::kUnprocessable, "iin: " + valid.error().message, "invalid-iin");
+    }
+    iin = *valid;
+  }
+  if (w.personal[kDateOfBirth]) {
+    int y = 0, m = 0, dd = 0;
+    if (!IsIsoDate(*w.personal[kDateOfBirth], y, m, dd)) {
+      return Fail(ErrorCode::kInvalidArgument, "date_of_birth must be a date YYYY-MM-DD",
+                  "invalid-field");
+    }
+    if (iin && (iin->year != y || iin->month != m || iin->day != dd)) {
+      return Fail(ErrorCode::kUnprocessable,
+                  "date_of_birth disagrees with the birth date the IIN encodes", "invalid-iin");
+    }
+  } else if (iin) {
+    char text[16];
+    std::snprintf(text, sizeof text, "%04d-%02d-%02d", iin->year, iin->month, iin->day);
+    w.personal[kDateOfBirth] = text;
+  }
+  if (w.personal[kSex]) {
+    std::string& sex = *w.personal[kSex];
+    if (sex == "M" || sex == "m") sex = "m";
+    if (sex == "F" || sex == "f") sex = "f";
+    if (sex != "m" && sex != "f") {
+      return Fail(ErrorCode::kUnprocessable, "sex must be m or f", "invalid-field");
+    }
+    if (iin && iin->sex != sex[0]) {
+      return Fail(ErrorCode::kUnprocessable, "sex disagrees with the IIN", "invalid-iin");
+    }
+  } else if (iin) {
+    w.personal[kSex] = std::string(1, iin->sex);
+  }
+  if (w.personal[kPassport]) w.personal[kPassport] = NormalizePassport(*w.personal[kPassport]);
+
+  std::optional<std::string> sealed[kPersonalFieldCount];
+  for (std::size_t f = 0; f < kPersonalFieldCount; ++f) {
+    if (w.personal[f]) sealed[f] = key_->Seal(*w.personal[f], Context(f));
+  }
+  std::optional<std::string> iin_index, passport_index;
+  if (w.personal[kIin]) iin_index = key_->BlindIndex("iin", *w.personal[kIin]);
+  if (w.personal[kPassport] && !w.personal[kPassport]->empty()) {
+    passport_index = key_->BlindIndex("passport", *w.personal[kPassport]);
+  }
+  return db_.Write([&](store::Conn& c) -> core::Result<Worker> {
+    const std::string now = core::FormatUtc(clock_.Now());
+    long long id = 0;
+    c.sql() << "INSERT INTO workers (agency, created_by, created_at, visa_route, visa_start,"
+               " visa_end, recruitment_agency, scheme_operator) VALUES (:a, :u, :t, :vr, :vs, :ve,"
+               " :ra, :so) RETURNING id",
+        soci::use(who.agency), soci::use(who.user_id), soci::use(now), soci::use(w.visa_route),
+        soci::use(w.visa_start), soci::use(w.visa_end), soci::use(w.recruitment_agency),
+        soci::use(w.scheme_operator), soci::into(id);
+    for (std::size_t f = 0; f < kPersonalFieldCount; ++f) {
+      if (!sealed[f]) continue;
+      c.sql() << "UPDATE workers SET " << kPersonalFields[f] << " = :v WHERE id = :id",
+          soci::use(*sealed[f]), soci::use(id);
+    }
+    if (iin_index) {
+      c.sql() << "UPDATE workers SET iin_index = :v WHERE id = :id", soci::use(*iin_index),
+          soci::use(id);
+    }
+    if (passport_index) {
+      c.sql() << "UPDATE workers SET passport_index = :v WHERE id = :id",
+          soci::use(*passport_index), soci::use(id);
+    }
+    nlohmann::json recorded = nlohmann::json::array();
+    for (std::size_t f = 0; f < kPersonalFieldCount; ++f) {
+      if (w.personal[f]) recorded.push_back(kPersonalFields[f]);
+    }
+    // The audit names which fields were recorded, never their values.
+    audit::Append(c, who.ToActor(request_id),
+                  {"registry.worker.create", "worker", std::to_string(id), {{"fields", recorded}}},
+                  clock_.Now());
+    Worker out;
+    out.id = id;
+    out.agency = who.agency;
+    out.created_by = who.user_id;
+    out.created_at = now;
+    for (std::size_t f = 0; f < kPersonalFieldCount; ++f) out.personal[f] = w.personal[f];
+    out.visa_route = w.visa_route;
+    out.visa_start = w.visa_start;
+    out.visa_end = w.visa_end;
+    out.recruitment_agency = w.recruitment_agency;
+    out.scheme_operator = w.scheme_operator;
+    return out;
+  });
+}
+
+core::Result<Worker> RegistryService::Get(const auth::Principal& who, long long id,
+                                          const std::string& request_id) {
+  if (auto ok = NeedKey(key_); !ok) return tl::unexpected(ok.error());
+  return db_.Write([&](store::Conn& c) -> core::Result<Worker> {
+    soci::rowset<soci::row> rows =
+        (c.sql().prepare << "SELECT " << SelectColumns() << " FROM workers WHERE id = :id",
+         soci::use(id));
+    for (const auto& r : rows) {
+      const auth::Decision d =
+          auth::Authorize(who, auth::Action::kRegistryRead, {store::GetText(r, 1), std::nullopt});
+      if (d != auth::Decision::kAllow) return tl::unexpected(Denied(d));
+      auto w = FromRow(r, *key_);
+      if (!w) return w;
+      audit::Append(c, who.ToActor(request_id),
+                    {"registry.worker.read", "worker", std::to_string(id), {}}, clock_.Now());
+      return w;
+    }
+    if (!auth::MayPerform(who, auth::Action::kRegistryRead)) {
+      return tl::unexpected(Denied(auth::Decision::kForbidden));
+    }
+    return Fail(ErrorCode::kNotFound, "no such worker");
+  });
+}
+
+core::Result<std::vector<Worker>> RegistryService::Find(const auth::Principal& who,
+                                                        const char* column,
+                                                        const std::string& index,
+                                                        const std::string& request_id) {
+  if (!auth::MayPerform(who, auth::Action::kRegistryRead)) {
+    return tl::unexpected(Denied(auth::Decision::kForbidden));
+  }
+  return db_.Write([&](store::Conn& c) -> core::Result<std::vector<Worker>> {
+    std::vector<Worker> out;
+    soci::rowset<soci::row> rows =
+        (c.sql().prepare << "SELECT " << SelectColumns() << " FROM workers WHERE " << column
+                         << " = :i AND agency = :a ORDER BY id DESC",
+         soci::use(index), soci::use(who.agency));
+    for (const auto& r : rows) {
+      auto w = FromRow(r, *key_);
+      if (!w) return tl::unexpected(w.error());
+      out.push_back(std::move(*w));
+    }
+    audit::Append(c, who.ToActor(request_id),
+                  {"registry.worker.find", "worker", "", {{"by", column}, {"found", out.size()}}},
+                  clock_.Now());
+    return out;
+  });
+}
+
+core::Result<std::vector<Worker>> RegistryService::FindByIin(const auth::Principal& who,
+                                                             const std::string& iin,
+                                                             const std::string& request_id) {
+  if (auto ok = NeedKey(key_); !ok) return tl::unexpected(ok.error());
+  return Find(who, "iin_index", key_->BlindIndex("iin", NormalizeIin(iin)), request_id);
+}
+
+core::Result<std::vector<Worker>> RegistryService::FindByPassport(const auth::Principal& who,
+                                                                  const std::string& passport,
+                                                                  const std::string& request_id) {
+  if (auto ok = NeedKey(key_); !ok) return tl::unexpected(ok.error());
+  return Find(who, "passport_index", key_->BlindIndex("passport", NormalizePassport(passport)),
+              request_id);
+}
+
+core::Result<std::vector<Worker>> RegistryService::List(const auth::Principal& who,
+                                                        long long before, int limit,
+                                                        const std::string& request_id) {
+  if (auto ok = NeedKey(key_); !ok) return tl::unexpected(ok.error());
+  if (!auth::MayPerform(who, auth::Action::kRegistryRead)) {
+    return tl::unexpected(Denied(auth::Decision::kForbidden));
+  }
+  if (before <= 0) before = INT64_MAX;
+  return db_.Write([&](store::Conn& c) -> core::Result<std::vector<Worker>> {
+    std::vector<Worker> out;
+    soci::rowset<soci::row> rows =
+        (c.sql().prepare << "SELECT " << SelectColumns()
+                         << " FROM workers WHERE agency = :a AND id < :b ORDER BY id DESC LIMIT :n",
+         soci::use(who.agency), soci::use(before), soci::use(limit));
+    for (const auto& r : rows) {
+      auto w = FromRow(r, *key_);
+      if (!w) return tl::unexpected(w.error());
+      out.push_back(std::move(*w));
+    }
+    audit::Append(c, who.ToActor(request_id),
+                  {"registry.worker.list", "worker", "", {{"returned", out.size()}}}, clock_.Now());
+    return out;
+  });
+}
+
+core::Result<RotationReport> RegistryService::RotateKey(store::Database& db, const DataKey& current,
+                                                        const DataKey& next) {
+  return db.Write([&](store::Conn& c) -> core::Result<RotationReport> {
+    RotationReport report;
+    struct Row {
+      long long id;
+      std::optional<std::string> fields[kPersonalFieldCount];
+    };
+    std::vector<Row> rows;
+    {
+      soci::rowset<soci::row> rs =
+          (c.sql().prepare << "SELECT id" << PersonalColumns() << " FROM workers ORDER BY id");
+      for (const auto& r : rs) {
+        Row row{store::GetInt(r, 0), {}};
+        for (std::size_t f = 0; f < kPersonalFieldCount; ++f) {
+          if (!store::IsNull(r, 1 + f)) row.fields[f] = store::GetText(r, 1 + f);
+        }
+        rows.push_back(std::move(row));
+      }
+    }
+    for (Row& row : rows) {
+      std::optional<std::string> plain[kPersonalFieldCount];
+      for (std::size_t f = 0; f < kPersonalFieldCount; ++f) {
+        if (!row.fields[f]) continue;
+        auto opened = current.Open(*row.fields[f], Context(f));
+        if (!opened) {
+          return Fail(ErrorCode::kUnavailable, "worker " + std::to_string(row.id) + ", " +
+                                                   kPersonalFields[f] + ": " +
+                                                   opened.error().message);
+        }
+        plain[f] = std::move(*opened);
+        const std::string resealed = next.Seal(*plain[f], Context(f));
+        c.sql() << "UPDATE workers SET " << kPersonalFields[f] << " = :v WHERE id = :id",
+            soci::use(resealed), soci::use(row.id);
+        ++report.fields;
+      }
+      soci::indicator iin_null = plain[kIin] ? soci::i_ok : soci::i_null;
+      soci::indicator passport_null =
+          plain[kPassport] && !plain[kPassport]->empty() ? soci::i_ok : soci::i_null;
+      const std::string iin_index = plain[kIin] ? next.BlindIndex("iin", *plain[kIin]) : "";
+      const std::string passport_index =
+          passport_null == soci::i_ok ? next.BlindIndex("passport", *plain[kPassport]) : "";
+      c.sql() << "UPDATE workers SET iin_index = :i, passport_index = :p WHERE id = :id",
+          soci::use(iin_index, iin_null), soci::use(passport_index, passport_null),
+          soci::use(row.id);
+      ++report.workers;
+    }
+    const std::string now = core::FormatUtc(std::chrono::system_clock::now());
+    c.sql() << "DELETE FROM registry_key";
+    c.sql() << "INSERT INTO registry_key (singleton, key_id, since) VALUES (1, :k, :t)",
+        soci::use(next.id()), soci::use(now);
+    audit::Append(c, audit::Actor{std::nullopt, "system", "", "key-rotation"},
+                  {"registry.key.rotate",
+                   "registry_key",
+                   next.id(),
+                   {{"workers", report.workers}, {"fields", report.fields}}},
+                  std::chrono::system_clock::now());
+    return report;
+  });
+}
+
+}  // namespace kenes::registry
