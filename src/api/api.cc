@@ -244,13 +244,15 @@ std::optional<long long> RequestContext::QueryInt(const std::string& name, long 
 
 Api::Api(const core::Config& config, store::Database& db, auth::Accounts& accounts,
          payroll::PayrollService& payroll, linkage::LinkageService& linkage,
-         registry::RegistryService& registry, const core::Clock& clock, AccessLog& access_log)
+         registry::RegistryService& registry, cases::CasesService& cases, const core::Clock& clock,
+         AccessLog& access_log)
     : config_(config),
       db_(db),
       accounts_(accounts),
       payroll_(payroll),
       linkage_(linkage),
       registry_(registry),
+      cases_(cases),
       clock_(clock),
       access_log_(access_log),
       static_files_(config.server.static_dir) {
@@ -258,6 +260,7 @@ Api::Api(const core::Config& config, store::Database& db, auth::Accounts& accoun
   AddPayrollRoutes();
   AddLinkageRoutes();
   AddRegistryRoutes();
+  AddCaseRoutes();
 }
 
 void Api::Add(const std::string& method, const std::string& pattern, Handler handler,
@@ -1017,6 +1020,237 @@ void Api::AddRegistryRoutes() {
   Add("GET", "/api/v1/workers/{worker_id}", [this](RequestContext& ctx) {
     return JsonResponse(
         200, WorkerJson(Ok(registry_.Get(ctx.who(), ctx.IdParam("worker_id"), ctx.request_id))));
+  });
+}
+
+namespace {
+
+json CodesJson(const std::vector<cases::Code>& codes) {
+  json list = json::array();
+  for (const auto& c : codes) {
+    list.push_back({{"code", c.code}, {"en", c.en}, {"ru", c.ru}, {"kk", c.kk}});
+  }
+  return list;
+}
+
+json CaseJson(const cases::Case& k, bool with_timeline) {
+  json j = {
+      {"id", k.id},
+      {"agency", k.agency},
+      {"reference", k.reference},
+      {"source", k.source},
+      {"status", k.status},
+      {"language", k.language},
+      {"created_at", k.created_at},
+      {"due_at", k.due_at},
+      {"overdue", k.overdue},
+      {"indicators", k.indicators},
+      {"categories", k.categories},
+      {"risk", {{"score", k.risk.score}, {"level", k.risk.level}, {"escalate", k.risk.escalate}}},
+      {"provider_name", k.provider_name},
+      {"employer_name", k.employer_name},
+      {"location", k.location},
+      {"what_happened", k.what_happened},
+      {"contact", k.contact},
+      {"worker_name", k.worker_name},
+      {"date_of_birth", k.date_of_birth},
+      {"assigned_to", k.assigned_to ? json(*k.assigned_to) : json(nullptr)},
+      {"closed_reason", k.closed_reason}};
+  if (with_timeline) {
+    json events = json::array();
+    for (const auto& e : k.timeline) {
+      events.push_back({{"at", e.at},
+                        {"kind", e.kind},
+                        {"actor", e.actor},
+                        {"detail", json::parse(e.detail, nullptr, false)}});
+    }
+    j["timeline"] = events;
+  }
+  return j;
+}
+
+json ReferralJson(const cases::Referral& r) {
+  json messages = json::array();
+  for (const auto& m : r.messages) {
+    messages.push_back(
+        {{"from_agency", m.from_agency}, {"author", m.author}, {"at", m.at}, {"body", m.body}});
+  }
+  json shared = json::object();
+  for (const auto& [field, value] : r.snapshot) {
+    // Lists were snapshotted as JSON text; give them back as JSON.
+    if (field == "indicators" || field == "categories") {
+      shared[field] = json::parse(value, nullptr, false);
+    } else {
+      shared[field] = value;
+    }
+  }
+  json j = {{"id", r.id},           {"from_agency", r.from_agency}, {"to_agency", r.to_agency},
+            {"purpose", r.purpose}, {"legal_basis", r.legal_basis}, {"fields", r.fields},
+            {"consent", r.consent}, {"status", r.status},           {"created_at", r.created_at},
+            {"shared", shared},     {"messages", messages}};
+  if (!r.override_reason.empty()) j["override_reason"] = r.override_reason;
+  if (r.case_id) j["case_id"] = *r.case_id;
+  return j;
+}
+
+std::vector<std::string> StringList(const json& raw, const char* key) {
+  std::vector<std::string> out;
+  const auto it = raw.find(key);
+  if (it == raw.end() || it->is_null()) return out;
+  if (!it->is_array() || it->size() > 50) {
+    Throw(core::ErrorCode::kInvalidArgument,
+          std::string("field '") + key + "' must be a list of at most 50 codes", "invalid-field");
+  }
+  for (const auto& v : *it) {
+    if (!v.is_string() || v.get_ref<const std::string&>().size() > 64) {
+      Throw(core::ErrorCode::kInvalidArgument, std::string("field '") + key + "' must hold codes",
+            "invalid-field");
+    }
+    out.push_back(v.get<std::string>());
+  }
+  return out;
+}
+
+}  // namespace
+
+void Api::AddCaseRoutes() {
+  Add(
+      "GET", "/api/v1/cases/taxonomy",
+      [](RequestContext&) {
+        return JsonResponse(200, {{"indicators", CodesJson(cases::Indicators())},
+                                  {"categories", CodesJson(cases::Categories())}});
+      },
+      false);
+
+  // A worker's report, without an account.
+  Add(
+      "POST", "/api/v1/public/reports",
+      [this](RequestContext& ctx) {
+        auto body = JsonBody::Parse(ctx.request);
+        cases::PublicReport r;
+        r.language = body.RequiredString("language", 2);
+        r.recipient = body.OptionalString("recipient", 16).value_or("");
+        r.what_happened = body.RequiredString("what_happened", 5000);
+        r.provider_name = body.OptionalString("provider_name", 200).value_or("");
+        r.location = body.OptionalString("location", 200).value_or("");
+        r.contact = body.OptionalString("contact", 200).value_or("");
+        r.honeypot = body.OptionalString("website", 200).value_or("");
+        r.categories = StringList(body.Raw(), "categories");
+        body.MarkRead("categories");
+        body.Finish();
+        const auto receipt =
+            Ok(cases_.SubmitPublicReport(r, ctx.request.remote_address, ctx.request_id));
+        return JsonResponse(201, {{"reference", receipt.reference}, {"secret", receipt.secret}});
+      },
+      false);
+
+  Add(
+      "GET", "/api/v1/public/reports/status",
+      [this](RequestContext& ctx) {
+        const auto reference = ctx.Query("reference").value_or("");
+        const auto secret = ctx.Query("secret").value_or("");
+        if (reference.size() > 64 || secret.size() > 64) {
+          Throw(core::ErrorCode::kNotFound, "no report with this reference and secret");
+        }
+        return JsonResponse(200, {{"status", Ok(cases_.PublicStatus(reference, secret))}});
+      },
+      false);
+
+  Add("GET", "/api/v1/cases", [this](RequestContext& ctx) {
+    json items = json::array();
+    const auto status = ctx.Query("status").value_or("");
+    for (const auto& k : Ok(cases_.List(ctx.who(), status, ctx.request_id))) {
+      items.push_back(CaseJson(k, false));
+    }
+    return JsonResponse(200, {{"items", items}});
+  });
+
+  Add("GET", "/api/v1/cases/{case_id}", [this](RequestContext& ctx) {
+    return JsonResponse(
+        200, CaseJson(Ok(cases_.Get(ctx.who(), ctx.IdParam("case_id"), ctx.request_id)), true));
+  });
+
+  Add("PATCH", "/api/v1/cases/{case_id}", [this](RequestContext& ctx) {
+    const long long id = ctx.IdParam("case_id");
+    auto body = JsonBody::Parse(ctx.request);
+    cases::CaseUpdate u;
+    u.status = body.OptionalString("status", 32);
+    u.closed_reason = body.OptionalString("closed_reason", 500);
+    u.worker_name = body.OptionalString("worker_name", 200);
+    u.date_of_birth = body.OptionalString("date_of_birth", 10);
+    u.employer_name = body.OptionalString("employer_name", 200);
+    if (auto a = body.OptionalInt("assigned_to", 1, 1'000'000'000'000LL)) u.assigned_to = *a;
+    const json& raw = body.Raw();
+    if (const auto it = raw.find("indicators"); it != raw.end()) {
+      if (!it->is_object() || it->size() > 11) {
+        Throw(core::ErrorCode::kInvalidArgument,
+              "field 'indicators' must map indicator codes to \"strong\" or \"medium\"",
+              "invalid-field");
+      }
+      cases::IndicatorFlags flags;
+      for (const auto& [code, strength] : it->items()) {
+        if (!strength.is_string()) {
+          Throw(core::ErrorCode::kInvalidArgument,
+                "indicator " + code.substr(0, 40) + " must be \"strong\" or \"medium\"",
+                "invalid-field");
+        }
+        flags[code] = strength.get<std::string>();
+      }
+      u.indicators = flags;
+    }
+    body.MarkRead("indicators");
+    if (raw.contains("categories")) u.categories = StringList(raw, "categories");
+    body.MarkRead("categories");
+    body.Finish();
+    return JsonResponse(200, CaseJson(Ok(cases_.Update(ctx.who(), id, u, ctx.request_id)), true));
+  });
+
+  Add("POST", "/api/v1/cases/{case_id}/referrals", [this](RequestContext& ctx) {
+    const long long id = ctx.IdParam("case_id");
+    auto body = JsonBody::Parse(ctx.request);
+    cases::NewReferral n;
+    n.to_agency = body.RequiredString("to_agency", 16);
+    n.purpose = body.RequiredString("purpose", 500);
+    n.legal_basis = body.RequiredString("legal_basis", 500);
+    n.consent = body.OptionalBool("consent").value_or(false);
+    n.override_reason = body.OptionalString("override_reason", 500).value_or("");
+    if (body.Raw().contains("fields")) n.fields = StringList(body.Raw(), "fields");
+    body.MarkRead("fields");
+    body.Finish();
+    const auto r = Ok(cases_.Refer(ctx.who(), id, n, ctx.request_id));
+    HttpResponse resp = JsonResponse(201, ReferralJson(r));
+    resp.Set("Location", "/api/v1/referrals/" + std::to_string(r.id));
+    return resp;
+  });
+
+  Add("GET", "/api/v1/referrals", [this](RequestContext& ctx) {
+    json items = json::array();
+    for (const auto& r : Ok(cases_.ListReferrals(ctx.who()))) items.push_back(ReferralJson(r));
+    return JsonResponse(200, {{"items", items}});
+  });
+
+  Add("GET", "/api/v1/referrals/{referral_id}", [this](RequestContext& ctx) {
+    return JsonResponse(200, ReferralJson(Ok(cases_.GetReferral(
+                                 ctx.who(), ctx.IdParam("referral_id"), ctx.request_id))));
+  });
+
+  Add("POST", "/api/v1/referrals/{referral_id}/respond", [this](RequestContext& ctx) {
+    const long long id = ctx.IdParam("referral_id");
+    auto body = JsonBody::Parse(ctx.request);
+    const std::string action = body.RequiredString("action", 32);
+    const std::string reason = body.OptionalString("reason", 1000).value_or("");
+    body.Finish();
+    return JsonResponse(
+        200, ReferralJson(Ok(cases_.Respond(ctx.who(), id, action, reason, ctx.request_id))));
+  });
+
+  Add("POST", "/api/v1/referrals/{referral_id}/messages", [this](RequestContext& ctx) {
+    const long long id = ctx.IdParam("referral_id");
+    auto body = JsonBody::Parse(ctx.request);
+    const std::string text = body.RequiredString("body", 5000);
+    body.Finish();
+    return JsonResponse(201,
+                        ReferralJson(Ok(cases_.AddMessage(ctx.who(), id, text, ctx.request_id))));
   });
 }
 

@@ -18,6 +18,7 @@
 #include "api/router.h"
 #include "api/static_files.h"
 #include "auth/accounts.h"
+#include "cases/cases_service.h"
 #include "core/clock.h"
 #include "core/config.h"
 #include "linkage/linkage_service.h"
@@ -52,7 +53,8 @@ class Api {
   // REQUIRES: every reference outlives this object.
   Api(const core::Config& config, store::Database& db, auth::Accounts& accounts,
       payroll::PayrollService& payroll, linkage::LinkageService& linkage,
-      registry::RegistryService& registry, const core::Clock& clock, AccessLog& access_log);
+      registry::RegistryService& registry, cases::CasesService& cases, const core::Clock& clock,
+      AccessLog& access_log);
 
   HttpResponse Handle(HttpRequest& request);
   // Renders errors the HTTP server finds before a request is whole (413, 431, 400, 503).
@@ -80,6 +82,7 @@ class Api {
   void AddPayrollRoutes();
   void AddLinkageRoutes();
   void AddRegistryRoutes();
+  void AddCaseRoutes();
   HttpResponse Dispatch(RequestContext& ctx, std::string& route_name);
   void Secure(HttpResponse& response, bool api) const;
   std::string SessionCookie(const std::string& token, int max_age_seconds) const;
@@ -90,6 +93,7 @@ class Api {
   payroll::PayrollService& payroll_;
   linkage::LinkageService& linkage_;
   registry::RegistryService& registry_;
+  cases::CasesService& cases_;
   const core::Clock& clock_;
   AccessLog& access_log_;
   StaticFiles static_files_;

@@ -26,7 +26,8 @@ TEST(OpenApiTest, DocumentAndRouterAgree) {
   payroll::PayrollService payroll(*db, core::SystemClock());
   linkage::LinkageService linkage(*db, core::SystemClock());
   registry::RegistryService registry(*db, core::SystemClock(), nullptr);
-  Api api(config, *db, accounts, payroll, linkage, registry, core::SystemClock(), log);
+  cases::CasesService cases(*db, core::SystemClock(), nullptr);
+  Api api(config, *db, accounts, payroll, linkage, registry, cases, core::SystemClock(), log);
 
   std::set<std::pair<std::string, std::string>> routed;
   for (const auto& [method, pattern] : api.Routes()) {

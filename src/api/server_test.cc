@@ -916,6 +916,171 @@ TEST_P(ServerTest, WorkerRegistryEncryptsPersonalData) {
   EXPECT_TRUE(audit::Verify(*db_).ok);
 }
 
+// The MoU's core exchange: a worker reports in Russian without an account; a uk-fwa officer
+// classifies the case and refers it with the minimal fields to kz-mlsp, whose officer sees those
+// fields and nothing else, accepts and replies; every step is audited and the chain holds.
+TEST_P(ServerTest, PublicReportBecomesACaseReferredToMlsp) {
+  kenes::testing::TempDir dir;
+  const std::string key = dir.path() + "/data.key";
+  ASSERT_EQ(kenes::testing::RunKenes({"data-key", "create", "--output", key}).exit_code, 0);
+  Start({}, {{"KENES_DATA_KEY_FILE", key}});
+  HttpClient anonymous(server_->port());
+  const json taxonomy = anonymous.Get("/api/v1/cases/taxonomy").Json();
+  ASSERT_EQ(taxonomy["indicators"].size(), 11u);
+  EXPECT_EQ(taxonomy["indicators"][6]["code"], "retention_of_documents");
+  EXPECT_FALSE(taxonomy["categories"][0]["kk"].get<std::string>().empty());
+
+  const json report = {{"language", "ru"},
+                       {"what_happened",
+                        "Меня зовут Айгерим Сейтова. Бригадир забрал паспорт и не платит за "
+                        "последние три недели."},
+                       {"categories", {"document_retention", "pay_below_minimum"}},
+                       {"provider_name", "Berry Fields Ltd"},
+                       {"location", "Herefordshire"},
+                       {"contact", "+44 7700 900123"}};
+  auto submitted = anonymous.Send("POST", "/api/v1/public/reports", report);
+  ASSERT_EQ(submitted.status, 201) << submitted.body;
+  const std::string reference = submitted.Json()["reference"], secret = submitted.Json()["secret"];
+  EXPECT_EQ(
+      anonymous.Get("/api/v1/public/reports/status?reference=" + reference + "&secret=" + secret)
+          .Json()["status"],
+      "received");
+  EXPECT_EQ(
+      anonymous.Get("/api/v1/public/reports/status?reference=" + reference + "&secret=x").status,
+      404);
+
+  // The uk-fwa officer finds the case, classifies it and triages it.
+  Browser fwa = SignIn("fwa.officer");
+  const json cases = fwa.http->Get("/api/v1/cases", fwa.Headers(false)).Json();
+  ASSERT_EQ(cases["items"].size(), 1u) << cases.dump();
+  const json opened = cases["items"][0];
+  EXPECT_EQ(opened["language"], "ru");
+  EXPECT_EQ(opened["status"], "new");
+  EXPECT_EQ(opened["indicators"]["retention_of_documents"], "medium");  // suggested by category
+  const std::string case_url = "/api/v1/cases/" + std::to_string(opened["id"].get<long long>());
+  auto classified = fwa.http->Send(
+      "PATCH", case_url,
+      {{"status", "triaged"},
+       {"worker_name", "Aigerim Seitova"},
+       {"indicators", {{"retention_of_documents", "strong"}, {"withholding_wages", "strong"}}}},
+      fwa.Headers());
+  ASSERT_EQ(classified.status, 200) << classified.body;
+  EXPECT_EQ(classified.Json()["risk"]["level"], "high");
+  EXPECT_TRUE(classified.Json()["risk"]["escalate"]);
+  // Bad input: an unknown indicator, a jump the workflow forbids, closing as an officer.
+  EXPECT_EQ(
+      fwa.http->Send("PATCH", case_url, {{"indicators", {{"slavery", "strong"}}}}, fwa.Headers())
+          .status,
+      400);
+  EXPECT_EQ(fwa.http->Send("PATCH", case_url, {{"status", "action_taken"}}, fwa.Headers()).status,
+            422);
+  EXPECT_EQ(
+      fwa.http
+          ->Send("PATCH", case_url, {{"status", "closed"}, {"closed_reason", "x"}}, fwa.Headers())
+          .status,
+      403);
+
+  // Referral with the minimal fields (the default), with the worker's consent.
+  EXPECT_EQ(fwa.http
+                ->Send("POST", case_url + "/referrals",
+                       {{"to_agency", "kz-mlsp"},
+                        {"purpose", "p"},
+                        {"legal_basis", "MoU art. 3"},
+                        {"consent", true},
+                        {"fields", {"passport_scan"}}},
+                       fwa.Headers())
+                .status,
+            400);
+  EXPECT_EQ(fwa.http
+                ->Send("POST", case_url + "/referrals",
+                       {{"to_agency", "kz-mlsp"}, {"purpose", "p"}, {"legal_basis", "MoU"}},
+                       fwa.Headers())
+                .status,
+            422);  // no consent and no supervisor's override
+  auto referred = fwa.http->Send("POST", case_url + "/referrals",
+                                 {{"to_agency", "kz-mlsp"},
+                                  {"purpose", "Support the worker's return and recover wages"},
+                                  {"legal_basis", "MoU MLSP-GLAA 2025, information exchange"},
+                                  {"consent", true}},
+                                 fwa.Headers());
+  ASSERT_EQ(referred.status, 201) << referred.body;
+  const std::string referral_url = referred.Header("location");
+
+  // kz-mlsp sees exactly the minimal fields: no contact, no location, no case id.
+  Browser mlsp = SignIn("mlsp.officer");
+  auto seen = mlsp.http->Get(referral_url, mlsp.Headers(false));
+  ASSERT_EQ(seen.status, 200) << seen.body;
+  const json shared = seen.Json()["shared"];
+  std::set<std::string> keys;
+  for (const auto& [k, v] : shared.items()) keys.insert(k);
+  EXPECT_EQ(keys, (std::set<std::string>{"worker_name", "date_of_birth", "provider_name",
+                                         "indicators", "what_happened"}));
+  EXPECT_EQ(shared["worker_name"], "Aigerim Seitova");
+  EXPECT_EQ(shared["provider_name"], "Berry Fields Ltd");
+  EXPECT_EQ(shared["indicators"]["withholding_wages"], "strong");
+  EXPECT_FALSE(seen.Json().contains("case_id"));
+  EXPECT_EQ(seen.body.find("+44 7700 900123"), std::string::npos);
+  EXPECT_EQ(seen.body.find("Herefordshire"), std::string::npos);
+  // Anything not shared answers 404: the case itself.
+  EXPECT_EQ(mlsp.http->Get(case_url, mlsp.Headers(false)).status, 404);
+
+  // kz-mlsp accepts and replies; the sender cannot accept its own referral.
+  EXPECT_EQ(fwa.http->Send("POST", referral_url + "/respond", {{"action", "accept"}}, fwa.Headers())
+                .status,
+            403);
+  auto accepted =
+      mlsp.http->Send("POST", referral_url + "/respond", {{"action", "accept"}}, mlsp.Headers());
+  ASSERT_EQ(accepted.status, 200) << accepted.body;
+  EXPECT_EQ(accepted.Json()["status"], "accepted");
+  auto replied = mlsp.http->Send(
+      "POST", referral_url + "/messages",
+      {{"body", "Семья работника найдена в Шымкенте; МТСЗН связалось с агентством по найму."}},
+      mlsp.Headers());
+  ASSERT_EQ(replied.status, 201) << replied.body;
+  const json thread = fwa.http->Get(referral_url, fwa.Headers(false)).Json();
+  ASSERT_EQ(thread["messages"].size(), 1u);
+  EXPECT_EQ(thread["messages"][0]["from_agency"], "kz-mlsp");
+  EXPECT_EQ(thread["case_id"], opened["id"]);  // the sender keeps its link to the case
+  EXPECT_EQ(mlsp.http
+                ->Send("POST", referral_url + "/messages", {{"body", "<script>x</script>"}},
+                       mlsp.Headers())
+                .status,
+            400);
+
+  // Public form: script in free text, unknown category; the honeypot looks accepted but keeps
+  // nothing; a sixth report within the hour from one address is refused.
+  json scripted = report;
+  scripted["what_happened"] = "<script>alert(1)</script>";
+  EXPECT_EQ(anonymous.Send("POST", "/api/v1/public/reports", scripted).status, 400);
+  json unknown = report;
+  unknown["categories"] = {"aliens"};
+  EXPECT_EQ(anonymous.Send("POST", "/api/v1/public/reports", unknown).status, 400);
+  json bot = report;
+  bot["website"] = "http://spam.example";
+  EXPECT_EQ(anonymous.Send("POST", "/api/v1/public/reports", bot).status, 201);
+  EXPECT_EQ(fwa.http->Get("/api/v1/cases", fwa.Headers(false)).Json()["items"].size(), 1u);
+  json plain = {{"language", "kk"}, {"what_happened", "Жалақы төленбеді."}};
+  int refused = 0;
+  for (int i = 0; i < 5; ++i) {
+    refused += anonymous.Send("POST", "/api/v1/public/reports", plain).status == 429;
+  }
+  EXPECT_EQ(refused, 2);  // the first report, the bot's and three more fill the hour's five
+
+  // The audit trail has every step, and the chain holds.
+  db_->Read([&](store::Conn& c) {
+    audit::Filter f;
+    f.limit = 1000;
+    std::set<std::string> actions;
+    for (const auto& e : audit::List(c, f)) actions.insert(e.action);
+    for (const char* a : {"case.public_report", "case.update", "referral.create", "referral.read",
+                          "referral.accept", "referral.message"}) {
+      EXPECT_EQ(actions.count(a), 1u) << a;
+    }
+    return core::Status{};
+  });
+  EXPECT_TRUE(audit::Verify(*db_).ok);
+}
+
 INSTANTIATE_TEST_SUITE_P(Backends, ServerTest, ::testing::ValuesIn(kenes::testing::BackendNames()),
                          [](const auto& info) { return info.param; });
 

@@ -83,8 +83,9 @@ int Serve(const core::Config& config, bool migrate, const std::string& port_file
   } else {
     spdlog::warn("no data key (data.key_file / KENES_DATA_KEY_FILE): the worker registry is off");
   }
+  cases::CasesService cases_service(*db, core::SystemClock(), data_key ? &*data_key : nullptr);
   api::Api api(config, *db, accounts, payroll_service, linkage_service, registry_service,
-               core::SystemClock(), access_log);
+               cases_service, core::SystemClock(), access_log);
   api::ServerLimits limits;
   limits.threads = config.server.threads;
   limits.max_connections = config.server.max_connections;

@@ -63,7 +63,9 @@ TEST(CliTest, UsageErrorsExitTwo) {
     std::string err;  // a fragment stderr must contain ("": any message)
   };
   const Case cases[] = {
-      {{}, "a command is required (serve, migrate, user, token, audit, payroll, link, data-key, registry, demo)"},
+      {{},
+       "a command is required (serve, migrate, user, token, audit, payroll, link, data-key, "
+       "registry, demo)"},
       {{"--bogus"}, "--bogus"},
       {{"frobnicate"}, "frobnicate"},
       {{"user"}, "kenes user: a command is required (add, passwd, disable, enable, list)"},

@@ -2,6 +2,7 @@
 
 #include "audit/audit_log.h"
 #include "auth/accounts.h"
+#include "cases/cases_service.h"
 #include "core/crypto.h"
 #include "linkage/linkage_service.h"
 #include "payroll/payroll_service.h"
@@ -15,6 +16,7 @@ std::vector<store::Migration> AllMigrations() {
   for (auto& m : payroll::PayrollService::Migrations()) all.push_back(std::move(m));
   for (auto& m : linkage::LinkageService::Migrations()) all.push_back(std::move(m));
   for (auto& m : registry::RegistryService::Migrations()) all.push_back(std::move(m));
+  for (auto& m : cases::CasesService::Migrations()) all.push_back(std::move(m));
   return all;
 }
 

@@ -40,6 +40,12 @@ std::string_view ActionName(Action action) {
       return "registry.write";
     case Action::kRegistryRead:
       return "registry.read";
+    case Action::kCaseRead:
+      return "case.read";
+    case Action::kCaseWrite:
+      return "case.write";
+    case Action::kCaseSupervise:
+      return "case.supervise";
   }
   return "unknown";
 }
@@ -90,7 +96,12 @@ const std::vector<Grant>& Grants() {
     for (Role r : {kSupervisor, kOfficer}) {
       g.push_back({r, kRegistryWrite, kOwnAgency});
       g.push_back({r, kRegistryRead, kOwnAgency});
+      // Cases hold personal data too: officers and supervisors of the agency (or of the partner
+      // a referral went to, checked per referral).
+      g.push_back({r, kCaseRead, kOwnAgency});
+      g.push_back({r, kCaseWrite, kOwnAgency});
     }
+    g.push_back({kSupervisor, kCaseSupervise, kOwnAgency});
     return g;
   }();
   return grants;

@@ -32,14 +32,18 @@ enum class Action {
   kLinkageRead,    // read linkage projects and their pairs (either party)
   kRegistryWrite,  // record workers (personal data)
   kRegistryRead,   // read workers' personal data
+  kCaseRead,       // read cases and referrals (the agency's own, or shared with it)
+  kCaseWrite,      // classify, move, refer, answer referrals
+  kCaseSupervise,  // assign, close, override consent
 };
 
 inline constexpr Action kAllActions[] = {
-    Action::kMeRead,        Action::kAgencyList,  Action::kUserList,        Action::kUserRead,
-    Action::kUserCreate,    Action::kUserUpdate,  Action::kUserSetPassword, Action::kTokenCreate,
-    Action::kTokenList,     Action::kTokenRevoke, Action::kAuditRead,       Action::kAuditVerify,
-    Action::kPayrollCheck,  Action::kPayrollRead, Action::kLinkageManage,   Action::kLinkageRead,
-    Action::kRegistryWrite, Action::kRegistryRead};
+    Action::kMeRead,        Action::kAgencyList,   Action::kUserList,        Action::kUserRead,
+    Action::kUserCreate,    Action::kUserUpdate,   Action::kUserSetPassword, Action::kTokenCreate,
+    Action::kTokenList,     Action::kTokenRevoke,  Action::kAuditRead,       Action::kAuditVerify,
+    Action::kPayrollCheck,  Action::kPayrollRead,  Action::kLinkageManage,   Action::kLinkageRead,
+    Action::kRegistryWrite, Action::kRegistryRead, Action::kCaseRead,        Action::kCaseWrite,
+    Action::kCaseSupervise};
 
 std::string_view ActionName(Action action);
 

@@ -31,6 +31,9 @@ linkage.manage      -     O          O       -       -       -
 linkage.read        -     O          O       O       O       -
 registry.write      -     O          O       -       -       -
 registry.read       -     O          O       -       -       -
+case.read           -     O          O       -       -       -
+case.write          -     O          O       -       -       -
+case.supervise      -     O          -       -       -       -
 )";
 
 std::map<std::string, std::map<std::string, char>> ParseMatrix() {

@@ -1,0 +1,144 @@
+// Labour-rights cases and the referrals between the two agencies. A worker's public report opens
+// a case for the recipient agency; officers classify it by the ILO indicators and categories and
+// move it through the workflow; a referral shares an allow-listed snapshot of one case with the
+// partner agency, which sees those fields and nothing else. Free text, contact details and the
+// worker's name and date of birth are sealed under the data key; every step is audited and on
+// the case's timeline. Thread-safe: the store is, and the public-report limiter locks.
+#pragma once
+
+#include <deque>
+#include <map>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "auth/principal.h"
+#include "cases/taxonomy.h"
+#include "core/clock.h"
+#include "core/error.h"
+#include "registry/personal_data.h"
+#include "store/database.h"
+
+namespace kenes::cases {
+
+struct PublicReport {
+  std::string language;   // kk, ru, en
+  std::string recipient;  // uk-fwa (default) or kz-mlsp
+  std::string what_happened;
+  std::vector<std::string> categories;
+  std::string provider_name, location, contact;
+  std::string honeypot;  // a field people never see: bots fill it
+};
+
+struct PublicReceipt {
+  std::string reference;
+  std::string secret;  // shown once; stored hashed
+};
+
+struct TimelineEvent {
+  std::string at, kind, actor;
+  std::string detail;  // JSON, no personal data
+};
+
+struct Case {
+  long long id = 0;
+  std::string agency, reference, source, status, language, created_at, due_at;
+  bool overdue = false;
+  IndicatorFlags indicators;
+  std::vector<std::string> categories;
+  Risk risk;
+  std::string provider_name, employer_name, location;
+  // Sealed at rest.
+  std::string what_happened, contact, worker_name, date_of_birth;
+  std::optional<long long> assigned_to;
+  std::string closed_reason;
+  std::vector<TimelineEvent> timeline;
+};
+
+struct CaseUpdate {
+  std::optional<std::string> status;
+  std::optional<IndicatorFlags> indicators;
+  std::optional<std::vector<std::string>> categories;
+  std::optional<long long> assigned_to;
+  std::optional<std::string> closed_reason;
+  std::optional<std::string> worker_name, date_of_birth, employer_name;
+};
+
+inline constexpr const char* kShareableFields[] = {
+    "worker_name", "date_of_birth", "provider_name", "employer_name", "location",
+    "indicators",  "categories",    "what_happened", "contact"};
+
+struct NewReferral {
+  std::string to_agency, purpose, legal_basis;
+  std::optional<std::vector<std::string>> fields;  // default: the minimum
+  bool consent = false;
+  std::string override_reason;  // a supervisor's, when the worker did not consent
+};
+
+struct ReferralMessage {
+  std::string from_agency, author, at, body;
+};
+
+struct Referral {
+  long long id = 0;
+  std::string from_agency, to_agency, purpose, legal_basis, status, created_at;
+  std::vector<std::string> fields;
+  bool consent = false;
+  std::string override_reason;
+  std::optional<long long> case_id;             // the sender's only
+  std::map<std::string, std::string> snapshot;  // field -> value (JSON text for lists)
+  std::vector<ReferralMessage> messages;
+};
+
+class CasesService {
+ public:
+  // `key` may be null: then nothing personal can be stored or read (503). REQUIRES: db, clock
+  // and key outlive this object.
+  CasesService(store::Database& db, const core::Clock& clock, const registry::DataKey* key);
+
+  // Schema of this module (versions 600-699).
+  static std::vector<store::Migration> Migrations();
+
+  // No account. Errors: kInvalidArgument (a field that breaks the form's rules), kTooManyRequests
+  // (more than 5 reports an hour from one address), kUnavailable (no data key).
+  core::Result<PublicReceipt> SubmitPublicReport(const PublicReport& report,
+                                                 const std::string& address,
+                                                 const std::string& request_id);
+  // The coarse status for a reference and its secret; any wrong pair is kNotFound.
+  core::Result<std::string> PublicStatus(const std::string& reference, const std::string& secret);
+
+  core::Result<std::vector<Case>> List(const auth::Principal& who, const std::string& status,
+                                       const std::string& request_id);
+  core::Result<Case> Get(const auth::Principal& who, long long id, const std::string& request_id);
+  // Classify, assign, move through the workflow (new → triaged → investigating → action_taken →
+  // closed; closing needs a supervisor and a reason). Errors: kUnprocessable for a jump the
+  // workflow forbids, kInvalidArgument for unknown codes.
+  core::Result<Case> Update(const auth::Principal& who, long long id, const CaseUpdate& update,
+                            const std::string& request_id);
+
+  core::Result<Referral> Refer(const auth::Principal& who, long long case_id, const NewReferral& r,
+                               const std::string& request_id);
+  // Either party; the partner sees the snapshot of the chosen fields and nothing else.
+  core::Result<Referral> GetReferral(const auth::Principal& who, long long id,
+                                     const std::string& request_id);
+  core::Result<std::vector<Referral>> ListReferrals(const auth::Principal& who);
+  // accept, decline, request_info (the partner); revoke (the sender). `reason` is required to
+  // decline or revoke.
+  core::Result<Referral> Respond(const auth::Principal& who, long long id,
+                                 const std::string& action, const std::string& reason,
+                                 const std::string& request_id);
+  core::Result<Referral> AddMessage(const auth::Principal& who, long long id,
+                                    const std::string& body, const std::string& request_id);
+
+ private:
+  core::Status NeedKey() const;
+
+  store::Database& db_;
+  const core::Clock& clock_;
+  const registry::DataKey* key_;
+  std::mutex limiter_mutex_;
+  std::map<std::string, std::deque<core::TimePoint>> recent_reports_;
+};
+
+}  // namespace kenes::cases
