@@ -6,7 +6,7 @@ set -euo pipefail
 packages=(
   build-essential cmake ninja-build pkg-config ccache
   libboost-dev libsqlite3-dev libsoci-dev libpq-dev postgresql-15
-  libsodium-dev libssl-dev libicu-dev nlohmann-json3-dev libcli11-dev libspdlog-dev libfmt-dev
+  libsodium-dev libssl-dev libicu-dev libxlsxwriter-dev nlohmann-json3-dev libcli11-dev libspdlog-dev libfmt-dev
   libexpected-dev libtomlplusplus-dev libgtest-dev libgmock-dev libbenchmark-dev libcsv-dev
   libopenmpi-dev openmpi-bin wrk curl sqlite3
 )

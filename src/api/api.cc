@@ -1165,6 +1165,41 @@ void Api::AddCaseRoutes() {
     return JsonResponse(200, {{"items", items}});
   });
 
+  Add("GET", "/api/v1/cases/dashboard", [this](RequestContext& ctx) {
+    const auto d = Ok(cases_.GetDashboard(ctx.who()));
+    json providers = json::array();
+    for (const auto& p : d.providers) {
+      providers.push_back(
+          {{"provider", p.provider}, {"open_cases", p.open_cases}, {"risk_points", p.risk_points}});
+    }
+    return JsonResponse(200, {{"by_status", d.by_status},
+                              {"by_indicator", d.by_indicator},
+                              {"by_category", d.by_category},
+                              {"by_month", d.by_month},
+                              {"providers", providers}});
+  });
+
+  Add("GET", "/api/v1/cases/export", [this](RequestContext& ctx) {
+    const std::string format = ctx.Query("format").value_or("csv");
+    if (format != "csv" && format != "xlsx") {
+      Throw(core::ErrorCode::kInvalidArgument, "'format' must be csv or xlsx", "invalid-query");
+    }
+    const auto table =
+        Ok(cases_.ExportCases(ctx.who(), ctx.Query("status").value_or(""), ctx.request_id));
+    HttpResponse r;
+    r.status = 200;
+    if (format == "csv") {
+      r.body = cases::TableCsv(table);
+      r.Set("Content-Type", "text/csv; charset=utf-8");
+      r.Set("Content-Disposition", "attachment; filename=\"cases.csv\"");
+    } else {
+      r.body = Ok(cases::TableXlsx(table, "cases"));
+      r.Set("Content-Type", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet");
+      r.Set("Content-Disposition", "attachment; filename=\"cases.xlsx\"");
+    }
+    return r;
+  });
+
   Add("GET", "/api/v1/cases/{case_id}", [this](RequestContext& ctx) {
     return JsonResponse(
         200, CaseJson(Ok(cases_.Get(ctx.who(), ctx.IdParam("case_id"), ctx.request_id)), true));

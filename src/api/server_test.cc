@@ -1081,6 +1081,72 @@ TEST_P(ServerTest, PublicReportBecomesACaseReferredToMlsp) {
   EXPECT_TRUE(audit::Verify(*db_).ok);
 }
 
+// Dashboards and exports: analysts get counts and a file without personal columns; officers get
+// the personal columns too; a cell that a spreadsheet would run as a formula is neutralised.
+TEST_P(ServerTest, CaseDashboardAndExportsRespectRoles) {
+  kenes::testing::TempDir dir;
+  const std::string key = dir.path() + "/data.key";
+  ASSERT_EQ(kenes::testing::RunKenes({"data-key", "create", "--output", key}).exit_code, 0);
+  Start({}, {{"KENES_DATA_KEY_FILE", key}});
+  {
+    core::AuthConfig config;
+    config.password_cost = "min";
+    auth::Accounts accounts(*db_, config, core::SystemClock());
+    ASSERT_TRUE(accounts.CreateUser(
+        auth::SystemPrincipal(), {"fwa.analyst", "", "uk-fwa", {"analyst"}, kPassword}, "setup"));
+  }
+  HttpClient anonymous(server_->port());
+  for (const json& r : {json{{"language", "en"},
+                             {"what_happened", "They kept my passport."},
+                             {"categories", {"document_retention"}},
+                             {"provider_name", "=HYPERLINK(\"http://evil.example\",\"click\")"},
+                             {"contact", "worker@example.org"}},
+                        json{{"language", "kk"},
+                             {"what_happened", "Жалақы төленбеді."},
+                             {"categories", {"pay_below_minimum"}},
+                             {"provider_name", "Berry Fields Ltd"}}}) {
+    ASSERT_EQ(anonymous.Send("POST", "/api/v1/public/reports", r).status, 201);
+  }
+  Browser analyst = SignIn("fwa.analyst");
+  auto dashboard = analyst.http->Get("/api/v1/cases/dashboard", analyst.Headers(false));
+  ASSERT_EQ(dashboard.status, 200) << dashboard.body;
+  const json d = dashboard.Json();
+  EXPECT_EQ(d["by_status"]["new"], 2);
+  EXPECT_EQ(d["by_category"]["document_retention"], 1);
+  EXPECT_EQ(d["by_indicator"]["retention_of_documents"], 1);
+  ASSERT_EQ(d["providers"].size(), 2u);
+  EXPECT_EQ(d["providers"][0]["risk_points"], 8);
+  // Analysts see no case itself, and their export has no personal columns.
+  EXPECT_EQ(analyst.http->Get("/api/v1/cases", analyst.Headers(false)).status, 403);
+  auto analyst_csv = analyst.http->Get("/api/v1/cases/export?format=csv", analyst.Headers(false));
+  ASSERT_EQ(analyst_csv.status, 200) << analyst_csv.body;
+  EXPECT_EQ(analyst_csv.body.find("what_happened"), std::string::npos);
+  EXPECT_EQ(analyst_csv.body.find("worker@example.org"), std::string::npos);
+  EXPECT_EQ(analyst_csv.body.find("passport."), std::string::npos);
+  // The formula is neutralised: it starts with an apostrophe inside its quoted field.
+  EXPECT_NE(analyst_csv.body.find("\"'=HYPERLINK(\"\"http://evil.example\"\",\"\"click\"\")\""),
+            std::string::npos)
+      << analyst_csv.body;
+
+  Browser officer = SignIn("fwa.officer");
+  auto officer_csv = officer.http->Get("/api/v1/cases/export?format=csv", officer.Headers(false));
+  ASSERT_EQ(officer_csv.status, 200);
+  EXPECT_NE(officer_csv.body.find("worker@example.org"), std::string::npos);
+  EXPECT_NE(officer_csv.body.find("Жалақы төленбеді."), std::string::npos);
+  auto xlsx = officer.http->Get("/api/v1/cases/export?format=xlsx", officer.Headers(false));
+  ASSERT_EQ(xlsx.status, 200);
+  EXPECT_EQ(xlsx.Header("content-type"),
+            "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet");
+  EXPECT_EQ(xlsx.body.substr(0, 2), "PK");  // a zip container
+  EXPECT_NE(xlsx.body.find("xl/worksheets/sheet1.xml"), std::string::npos);
+  EXPECT_EQ(officer.http->Get("/api/v1/cases/export?format=pdf", officer.Headers(false)).status,
+            400);
+  // Another agency's view of the same exports is empty.
+  Browser mlsp = SignIn("mlsp.officer");
+  auto other = mlsp.http->Get("/api/v1/cases/dashboard", mlsp.Headers(false)).Json();
+  EXPECT_TRUE(other["by_status"].empty());
+}
+
 INSTANTIATE_TEST_SUITE_P(Backends, ServerTest, ::testing::ValuesIn(kenes::testing::BackendNames()),
                          [](const auto& info) { return info.param; });
 

@@ -46,6 +46,8 @@ std::string_view ActionName(Action action) {
       return "case.write";
     case Action::kCaseSupervise:
       return "case.supervise";
+    case Action::kCaseAggregate:
+      return "case.aggregate";
   }
   return "unknown";
 }
@@ -102,6 +104,7 @@ const std::vector<Grant>& Grants() {
       g.push_back({r, kCaseWrite, kOwnAgency});
     }
     g.push_back({kSupervisor, kCaseSupervise, kOwnAgency});
+    for (Role r : {kSupervisor, kOfficer, kAnalyst}) g.push_back({r, kCaseAggregate, kOwnAgency});
     return g;
   }();
   return grants;

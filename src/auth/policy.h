@@ -35,6 +35,7 @@ enum class Action {
   kCaseRead,       // read cases and referrals (the agency's own, or shared with it)
   kCaseWrite,      // classify, move, refer, answer referrals
   kCaseSupervise,  // assign, close, override consent
+  kCaseAggregate,  // dashboards and exports (personal columns only with kCaseRead)
 };
 
 inline constexpr Action kAllActions[] = {
@@ -43,7 +44,7 @@ inline constexpr Action kAllActions[] = {
     Action::kTokenList,     Action::kTokenRevoke,  Action::kAuditRead,       Action::kAuditVerify,
     Action::kPayrollCheck,  Action::kPayrollRead,  Action::kLinkageManage,   Action::kLinkageRead,
     Action::kRegistryWrite, Action::kRegistryRead, Action::kCaseRead,        Action::kCaseWrite,
-    Action::kCaseSupervise};
+    Action::kCaseSupervise, Action::kCaseAggregate};
 
 std::string_view ActionName(Action action);
 

@@ -34,6 +34,7 @@ registry.read       -     O          O       -       -       -
 case.read           -     O          O       -       -       -
 case.write          -     O          O       -       -       -
 case.supervise      -     O          -       -       -       -
+case.aggregate      -     O          O       O       -       -
 )";
 
 std::map<std::string, std::map<std::string, char>> ParseMatrix() {

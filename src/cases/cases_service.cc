@@ -480,6 +480,137 @@ core::Result<Case> CasesService::Update(const auth::Principal& who, long long id
   });
 }
 
+core::Result<Dashboard> CasesService::GetDashboard(const auth::Principal& who) {
+  if (!auth::MayPerform(who, auth::Action::kCaseAggregate)) {
+    return tl::unexpected(Denied(auth::Decision::kForbidden));
+  }
+  return db_.Read([&](store::Conn& c) -> core::Result<Dashboard> {
+    Dashboard d;
+    std::map<std::string, ProviderRisk> providers;
+    soci::rowset<soci::row> rows =
+        (c.sql().prepare << "SELECT status, created_at, indicators, categories, provider_name"
+                            " FROM cases WHERE agency = :a",
+         soci::use(who.agency));
+    for (const auto& r : rows) {
+      const std::string status = store::GetText(r, 0);
+      ++d.by_status[status];
+      ++d.by_month[store::GetText(r, 1).substr(0, 7)];
+      IndicatorFlags flags;
+      const Json ind = Json::parse(store::GetText(r, 2), nullptr, false);
+      if (ind.is_object()) {
+        for (const auto& [code, strength] : ind.items()) {
+          ++d.by_indicator[code];
+          flags[code] = strength;
+        }
+      }
+      const Json cats = Json::parse(store::GetText(r, 3), nullptr, false);
+      if (cats.is_array()) {
+        for (const auto& cat : cats) ++d.by_category[cat.get<std::string>()];
+      }
+      const std::string provider = store::GetText(r, 4);
+      if (status != "closed" && !provider.empty()) {
+        ProviderRisk& p = providers[provider];
+        p.provider = provider;
+        ++p.open_cases;
+        p.risk_points += ScoreRisk(flags).score;
+      }
+    }
+    for (auto& [name, p] : providers) d.providers.push_back(p);
+    std::sort(d.providers.begin(), d.providers.end(),
+              [](const ProviderRisk& a, const ProviderRisk& b) {
+                return a.risk_points != b.risk_points ? a.risk_points > b.risk_points
+                       : a.open_cases != b.open_cases ? a.open_cases > b.open_cases
+                                                      : a.provider < b.provider;
+              });
+    return d;
+  });
+}
+
+core::Result<Table> CasesService::ExportCases(const auth::Principal& who, const std::string& status,
+                                              const std::string& request_id) {
+  if (!auth::MayPerform(who, auth::Action::kCaseAggregate)) {
+    return tl::unexpected(Denied(auth::Decision::kForbidden));
+  }
+  const bool personal = auth::Authorize(who, auth::Action::kCaseRead, {who.agency, std::nullopt}) ==
+                        auth::Decision::kAllow;
+  if (personal) {
+    if (auto ok = NeedKey(); !ok) return tl::unexpected(ok.error());
+  }
+  return db_.Write([&](store::Conn& c) -> core::Result<Table> {
+    Table t;
+    t.push_back({"id", "reference", "status", "created_at", "due_at", "overdue", "language",
+                 "source", "provider_name", "employer_name", "location", "indicators", "categories",
+                 "risk_level", "risk_score"});
+    if (personal) {
+      for (const char* col : {"worker_name", "date_of_birth", "contact", "what_happened"}) {
+        t[0].push_back(col);
+      }
+    }
+    // Without a key an analyst's export needs no decryption: a dummy sealer is never used.
+    const registry::DataKey* key = key_;
+    const auto now = clock_.Now();
+    soci::rowset<soci::row> rows =
+        (c.sql().prepare << "SELECT " << kCaseColumns
+                         << " FROM cases WHERE agency = :a AND (:s = '' OR status = :s2)"
+                            " ORDER BY id",
+         soci::use(who.agency), soci::use(status), soci::use(status));
+    for (const auto& r : rows) {
+      Case k;
+      if (personal) {
+        k = FromRow(r, Sealer{*key}, now);
+      } else {
+        // The same row without opening the sealed columns.
+        k.id = store::GetInt(r, 0);
+        k.reference = store::GetText(r, 2);
+        k.source = store::GetText(r, 3);
+        k.status = store::GetText(r, 4);
+        k.language = store::GetText(r, 5);
+        k.created_at = store::GetText(r, 6);
+        k.due_at = store::GetText(r, 7);
+        const auto due = core::ParseUtc(k.due_at);
+        k.overdue = k.status == "new" && due && now > *due;
+        const Json ind = Json::parse(store::GetText(r, 8), nullptr, false);
+        if (ind.is_object()) {
+          for (const auto& [code, strength] : ind.items()) k.indicators[code] = strength;
+        }
+        const Json cats = Json::parse(store::GetText(r, 9), nullptr, false);
+        if (cats.is_array()) {
+          for (const auto& cat : cats) k.categories.push_back(cat.get<std::string>());
+        }
+        k.risk = ScoreRisk(k.indicators);
+        k.provider_name = store::GetText(r, 10);
+        k.employer_name = store::GetText(r, 11);
+        k.location = store::GetText(r, 12);
+      }
+      std::string indicators, categories;
+      for (const auto& [code, strength] : k.indicators) {
+        indicators += (indicators.empty() ? "" : "; ") + code + " (" + strength + ")";
+      }
+      for (const auto& cat : k.categories) categories += (categories.empty() ? "" : "; ") + cat;
+      std::vector<std::string> row = {
+          std::to_string(k.id), k.reference,  k.status,
+          k.created_at,         k.due_at,     k.overdue ? "yes" : "no",
+          k.language,           k.source,     k.provider_name,
+          k.employer_name,      k.location,   indicators,
+          categories,           k.risk.level, std::to_string(k.risk.score)};
+      if (personal) {
+        for (const std::string* v :
+             {&k.worker_name, &k.date_of_birth, &k.contact, &k.what_happened}) {
+          row.push_back(*v);
+        }
+      }
+      t.push_back(std::move(row));
+    }
+    audit::Append(c, who.ToActor(request_id),
+                  {"case.export",
+                   "case",
+                   "",
+                   {{"rows", t.size() - 1}, {"personal", personal}, {"status", status}}},
+                  now);
+    return t;
+  });
+}
+
 namespace {
 
 std::string SnapshotValue(const Case& k, const std::string& field) {

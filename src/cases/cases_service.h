@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "auth/principal.h"
+#include "cases/export.h"
 #include "cases/taxonomy.h"
 #include "core/clock.h"
 #include "core/error.h"
@@ -91,6 +92,18 @@ struct Referral {
   std::vector<ReferralMessage> messages;
 };
 
+struct ProviderRisk {
+  std::string provider;
+  long long open_cases = 0;
+  long long risk_points = 0;  // sum of the open cases' risk scores
+};
+
+// Aggregates without personal data.
+struct Dashboard {
+  std::map<std::string, long long> by_status, by_indicator, by_category, by_month;
+  std::vector<ProviderRisk> providers;  // most risk first
+};
+
 class CasesService {
  public:
   // `key` may be null: then nothing personal can be stored or read (503). REQUIRES: db, clock
@@ -116,6 +129,13 @@ class CasesService {
   // workflow forbids, kInvalidArgument for unknown codes.
   core::Result<Case> Update(const auth::Principal& who, long long id, const CaseUpdate& update,
                             const std::string& request_id);
+
+  // Counts for the agency's cases (analysts too: nothing personal).
+  core::Result<Dashboard> GetDashboard(const auth::Principal& who);
+  // The agency's cases as a table; the personal columns only for roles that may read cases.
+  // Audited.
+  core::Result<Table> ExportCases(const auth::Principal& who, const std::string& status,
+                                  const std::string& request_id);
 
   core::Result<Referral> Refer(const auth::Principal& who, long long case_id, const NewReferral& r,
                                const std::string& request_id);

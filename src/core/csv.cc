@@ -113,4 +113,38 @@ std::string_view TrimBlanks(std::string_view s) {
   return s;
 }
 
+// RFC 4180 quoting: a field with a comma, quote or line break is quoted, quotes doubled.
+void AppendCsvField(std::string& out, std::string_view v) {
+  // One pass to classify (find_first_of calls memchr on the four-character set for every byte).
+  bool special = false, quote = false;
+  for (const char c : v) {
+    special |= (c == ',') | (c == '\r') | (c == '\n');
+    quote |= c == '"';
+  }
+  if (!special && !quote) {
+    out.append(v);
+    return;
+  }
+  out.push_back('"');
+  if (!quote) {
+    out.append(v);
+  } else {
+    for (char c : v) {
+      if (c == '"') out.push_back('"');
+      out.push_back(c);
+    }
+  }
+  out.push_back('"');
+}
+
+std::string NeutralizeFormula(std::string_view v) {
+  // OWASP's CSV-injection advice: a cell that a spreadsheet would read as a formula gets a leading
+  // apostrophe, which spreadsheets show as text.
+  if (!v.empty() &&
+      (v[0] == '=' || v[0] == '+' || v[0] == '-' || v[0] == '@' || v[0] == '\t' || v[0] == '\r')) {
+    return "'" + std::string(v);
+  }
+  return std::string(v);
+}
+
 }  // namespace kenes::core

@@ -55,6 +55,12 @@ class CsvLineSplitter {
   std::vector<std::pair<size_t, size_t>> offsets_;
 };
 
+// Appends `value` as one CSV field (RFC 4180 quoting when needed).
+void AppendCsvField(std::string& out, std::string_view value);
+
+// `value` made safe for a spreadsheet cell: a leading = + - @ tab or CR gets an apostrophe.
+std::string NeutralizeFormula(std::string_view value);
+
 // `s` without leading and trailing spaces and tabs.
 std::string_view TrimBlanks(std::string_view s);
 

@@ -56,29 +56,6 @@ const char* ColumnName(int c) { return c < 6 ? kRequiredColumns[c] : kOptionalCo
 
 }  // namespace
 
-void AppendCsvField(std::string& out, std::string_view v) {
-  // One pass to classify (find_first_of calls memchr on the four-character set for every byte).
-  bool special = false, quote = false;
-  for (const char c : v) {
-    special |= (c == ',') | (c == '\r') | (c == '\n');
-    quote |= c == '"';
-  }
-  if (!special && !quote) {
-    out.append(v);
-    return;
-  }
-  out.push_back('"');
-  if (!quote) {
-    out.append(v);
-  } else {
-    for (char c : v) {
-      if (c == '"') out.push_back('"');
-      out.push_back(c);
-    }
-  }
-  out.push_back('"');
-}
-
 namespace {
 
 bool NeedsCsvQuotes(std::string_view v) {

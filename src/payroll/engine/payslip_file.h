@@ -11,6 +11,7 @@
 #include <string>
 #include <vector>
 
+#include "core/csv.h"
 #include "core/error.h"
 #include "payroll/engine/checker.h"
 
@@ -62,9 +63,8 @@ struct FileCheckSummary {
 // kUnavailable when a file cannot be read or written.
 core::Result<FileCheckSummary> CheckPayslipFile(const FileCheckOptions& options);
 
-// Appends `value` as one RFC 4180 CSV field (quoted only when it holds a comma, quote or line
-// break).
-void AppendCsvField(std::string& out, std::string_view value);
+// One CSV field (RFC 4180 quoting), shared with the rest of the platform.
+using core::AppendCsvField;
 
 // The column names, for help texts.
 extern const char* const kRequiredColumns[6];
