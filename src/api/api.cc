@@ -253,6 +253,7 @@ Api::Api(const core::Config& config, store::Database& db, auth::Accounts& accoun
       linkage_(linkage),
       registry_(registry),
       cases_(cases),
+      providers_(db, clock),
       clock_(clock),
       access_log_(access_log),
       static_files_(config.server.static_dir) {
@@ -1015,6 +1016,61 @@ void Api::AddRegistryRoutes() {
     for (const auto& w : found) items.push_back(WorkerJson(w));
     return JsonResponse(200,
                         {{"items", items}, {"next_before", next ? json(*next) : json(nullptr)}});
+  });
+
+  Add("POST", "/api/v1/providers/import", [this](RequestContext& ctx) {
+    const auto type = ctx.request.Header("content-type");
+    const std::string media = type ? std::string(type->substr(0, type->find(';'))) : "";
+    if (media != "text/csv") {
+      Throw(core::ErrorCode::kUnsupportedMedia, "send the register as text/csv",
+            "unsupported-media-type");
+    }
+    const auto r = Ok(providers_.Import(ctx.who(), ctx.request.body, ctx.request_id));
+    return JsonResponse(
+        200, {{"rows", r.rows}, {"created", r.created}, {"statuses_added", r.statuses_added}});
+  });
+
+  auto provider_json = [](const registry::Provider& p) {
+    json history = json::array();
+    for (const auto& h : p.history) {
+      history.push_back(
+          {{"status", h.status},
+           {"effective_from", h.effective_from},
+           {"expires_on", h.expires_on.empty() ? json(nullptr) : json(h.expires_on)}});
+    }
+    return json{{"id", p.id},
+                {"licence_number", p.licence_number},
+                {"name", p.name},
+                {"principal_authority", p.principal_authority},
+                {"sectors", p.sectors},
+                {"status", p.history.empty() ? json(nullptr) : json(p.history.back().status)},
+                {"history", history}};
+  };
+
+  Add("GET", "/api/v1/providers", [this, provider_json](RequestContext& ctx) {
+    json items = json::array();
+    for (const auto& p : Ok(providers_.Search(ctx.who(), ctx.Query("q").value_or("")))) {
+      items.push_back(provider_json(p));
+    }
+    return JsonResponse(200, {{"items", items}});
+  });
+
+  Add("GET", "/api/v1/providers/check", [this](RequestContext& ctx) {
+    const auto licence = ctx.Query("licence").value_or("");
+    const auto date = ctx.Query("date").value_or(core::FormatUtc(clock_.Now()).substr(0, 10));
+    const auto c = Ok(providers_.Check(ctx.who(), licence, date));
+    return JsonResponse(
+        200, {{"licence", licence},
+              {"date", date},
+              {"licensed", c.licensed},
+              {"status", c.status.empty() ? json(nullptr) : json(c.status)},
+              {"since", c.since.empty() ? json(nullptr) : json(c.since)},
+              {"expires_on", c.expires_on.empty() ? json(nullptr) : json(c.expires_on)}});
+  });
+
+  Add("GET", "/api/v1/providers/{provider_id}", [this, provider_json](RequestContext& ctx) {
+    return JsonResponse(200,
+                        provider_json(Ok(providers_.Get(ctx.who(), ctx.IdParam("provider_id")))));
   });
 
   Add("GET", "/api/v1/workers/{worker_id}", [this](RequestContext& ctx) {

@@ -23,6 +23,7 @@
 #include "core/config.h"
 #include "linkage/linkage_service.h"
 #include "payroll/payroll_service.h"
+#include "registry/providers.h"
 #include "registry/registry_service.h"
 #include "store/database.h"
 
@@ -94,6 +95,7 @@ class Api {
   linkage::LinkageService& linkage_;
   registry::RegistryService& registry_;
   cases::CasesService& cases_;
+  registry::ProviderRegister providers_;
   const core::Clock& clock_;
   AccessLog& access_log_;
   StaticFiles static_files_;

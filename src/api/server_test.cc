@@ -1147,6 +1147,83 @@ TEST_P(ServerTest, CaseDashboardAndExportsRespectRoles) {
   EXPECT_TRUE(other["by_status"].empty());
 }
 
+// The provider register: a CSV import keeps each licence's history; "licensed on date D?" follows
+// it; a register with one bad row imports nothing and names the row.
+TEST_P(ServerTest, ProviderRegisterImportAndLicenceCheck) {
+  Start();
+  Browser fwa = SignIn("fwa.officer");
+  auto headers = fwa.Headers();
+  headers["Content-Type"] = "text/csv";
+  const std::string first =
+      "licence_number,name,status,effective_from,expires_on,sectors,principal_authority\n"
+      "EARL0002,Earl Street Employment Consultants,licensed,2025-03-01,2026-02-28,"
+      "agriculture;processing,J. Smith\n"
+      "BERR0101,\"Berry Fields, Ltd\",licensed_with_conditions,2025-05-01,2026-04-30,"
+      "agriculture,A. Jones\n";
+  auto imported = fwa.http->Request("POST", "/api/v1/providers/import", first, headers);
+  ASSERT_EQ(imported.status, 200) << imported.body;
+  EXPECT_EQ(imported.Json()["created"], 2);
+  // Later the licence is revoked; importing the same file again changes nothing.
+  const std::string second =
+      "licence_number,name,status,effective_from\n"
+      "BERR0101,\"Berry Fields, Ltd\",revoked,2025-09-15\n";
+  ASSERT_EQ(fwa.http->Request("POST", "/api/v1/providers/import", second, headers)
+                .Json()["statuses_added"],
+            1);
+  EXPECT_EQ(fwa.http->Request("POST", "/api/v1/providers/import", second, headers)
+                .Json()["statuses_added"],
+            0);
+
+  // Anyone signed in may read and check the register.
+  Browser mlsp = SignIn("mlsp.auditor");
+  auto check = [&](const std::string& licence, const std::string& date) {
+    return mlsp.http
+        ->Get("/api/v1/providers/check?licence=" + licence + "&date=" + date, mlsp.Headers(false))
+        .Json();
+  };
+  EXPECT_EQ(check("BERR0101", "2025-06-01")["licensed"], true);
+  EXPECT_EQ(check("BERR0101", "2025-06-01")["status"], "licensed_with_conditions");
+  EXPECT_EQ(check("BERR0101", "2025-10-01")["licensed"], false);
+  EXPECT_EQ(check("BERR0101", "2025-10-01")["status"], "revoked");
+  EXPECT_EQ(check("BERR0101", "2025-01-01")["licensed"], false);  // before any licence
+  EXPECT_EQ(check("EARL0002", "2026-02-28")["licensed"], true);
+  EXPECT_EQ(check("EARL0002", "2026-03-01")["licensed"], false);  // expired
+  EXPECT_EQ(
+      mlsp.http
+          ->Get("/api/v1/providers/check?licence=NONE0000&date=2025-06-01", mlsp.Headers(false))
+          .status,
+      404);
+  EXPECT_EQ(
+      mlsp.http
+          ->Get("/api/v1/providers/check?licence=EARL0002&date=2025-02-30", mlsp.Headers(false))
+          .status,
+      400);
+  const json found = mlsp.http->Get("/api/v1/providers?q=berry", mlsp.Headers(false)).Json();
+  ASSERT_EQ(found["items"].size(), 1u);
+  EXPECT_EQ(found["items"][0]["name"], "Berry Fields, Ltd");
+  EXPECT_EQ(found["items"][0]["status"], "revoked");
+  EXPECT_EQ(found["items"][0]["history"].size(), 2u);
+
+  // One bad row: nothing imported, every problem named with its line.
+  const std::string bad =
+      "licence_number,name,status,effective_from\n"
+      "NEWP0001,New Provider,licensed,2025-01-01\n"
+      "NEWP0002,Other,pending,2025-01-01\n"
+      "NEWP0003,Third,licensed,01/01/2025\n";
+  auto rejected = fwa.http->Request("POST", "/api/v1/providers/import", bad, headers);
+  EXPECT_EQ(rejected.status, 422);
+  EXPECT_NE(rejected.body.find("line 3: status 'pending' is unknown"), std::string::npos)
+      << rejected.body;
+  EXPECT_NE(rejected.body.find("line 4: effective_from"), std::string::npos) << rejected.body;
+  EXPECT_EQ(mlsp.http->Get("/api/v1/providers?q=NEWP", mlsp.Headers(false)).Json()["items"].size(),
+            0u);
+  // Only officers and supervisors change it.
+  auto auditor_headers = mlsp.Headers();
+  auditor_headers["Content-Type"] = "text/csv";
+  EXPECT_EQ(mlsp.http->Request("POST", "/api/v1/providers/import", first, auditor_headers).status,
+            403);
+}
+
 INSTANTIATE_TEST_SUITE_P(Backends, ServerTest, ::testing::ValuesIn(kenes::testing::BackendNames()),
                          [](const auto& info) { return info.param; });
 

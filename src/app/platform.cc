@@ -6,6 +6,7 @@
 #include "core/crypto.h"
 #include "linkage/linkage_service.h"
 #include "payroll/payroll_service.h"
+#include "registry/providers.h"
 #include "registry/registry_service.h"
 
 namespace kenes::app {
@@ -16,6 +17,7 @@ std::vector<store::Migration> AllMigrations() {
   for (auto& m : payroll::PayrollService::Migrations()) all.push_back(std::move(m));
   for (auto& m : linkage::LinkageService::Migrations()) all.push_back(std::move(m));
   for (auto& m : registry::RegistryService::Migrations()) all.push_back(std::move(m));
+  for (auto& m : registry::ProviderRegister::Migrations()) all.push_back(std::move(m));
   for (auto& m : cases::CasesService::Migrations()) all.push_back(std::move(m));
   return all;
 }

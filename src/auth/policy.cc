@@ -48,6 +48,10 @@ std::string_view ActionName(Action action) {
       return "case.supervise";
     case Action::kCaseAggregate:
       return "case.aggregate";
+    case Action::kProviderRead:
+      return "provider.read";
+    case Action::kProviderWrite:
+      return "provider.write";
   }
   return "unknown";
 }
@@ -105,6 +109,9 @@ const std::vector<Grant>& Grants() {
     }
     g.push_back({kSupervisor, kCaseSupervise, kOwnAgency});
     for (Role r : {kSupervisor, kOfficer, kAnalyst}) g.push_back({r, kCaseAggregate, kOwnAgency});
+    // The provider register is public data: everyone reads it; officers keep it current.
+    for (Role r : kAllRoles) g.push_back({r, kProviderRead, kAnyAgency});
+    for (Role r : {kSupervisor, kOfficer}) g.push_back({r, kProviderWrite, kOwnAgency});
     return g;
   }();
   return grants;

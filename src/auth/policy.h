@@ -36,15 +36,19 @@ enum class Action {
   kCaseWrite,      // classify, move, refer, answer referrals
   kCaseSupervise,  // assign, close, override consent
   kCaseAggregate,  // dashboards and exports (personal columns only with kCaseRead)
+  kProviderRead,   // the labour-provider register (public data)
+  kProviderWrite,  // import register updates
 };
 
 inline constexpr Action kAllActions[] = {
-    Action::kMeRead,        Action::kAgencyList,   Action::kUserList,        Action::kUserRead,
-    Action::kUserCreate,    Action::kUserUpdate,   Action::kUserSetPassword, Action::kTokenCreate,
-    Action::kTokenList,     Action::kTokenRevoke,  Action::kAuditRead,       Action::kAuditVerify,
-    Action::kPayrollCheck,  Action::kPayrollRead,  Action::kLinkageManage,   Action::kLinkageRead,
-    Action::kRegistryWrite, Action::kRegistryRead, Action::kCaseRead,        Action::kCaseWrite,
-    Action::kCaseSupervise, Action::kCaseAggregate};
+    Action::kMeRead,          Action::kAgencyList,    Action::kUserList,
+    Action::kUserRead,        Action::kUserCreate,    Action::kUserUpdate,
+    Action::kUserSetPassword, Action::kTokenCreate,   Action::kTokenList,
+    Action::kTokenRevoke,     Action::kAuditRead,     Action::kAuditVerify,
+    Action::kPayrollCheck,    Action::kPayrollRead,   Action::kLinkageManage,
+    Action::kLinkageRead,     Action::kRegistryWrite, Action::kRegistryRead,
+    Action::kCaseRead,        Action::kCaseWrite,     Action::kCaseSupervise,
+    Action::kCaseAggregate,   Action::kProviderRead,  Action::kProviderWrite};
 
 std::string_view ActionName(Action action);
 

@@ -35,6 +35,8 @@ case.read           -     O          O       -       -       -
 case.write          -     O          O       -       -       -
 case.supervise      -     O          -       -       -       -
 case.aggregate      -     O          O       O       -       -
+provider.read       A     A          A       A       A       A
+provider.write      -     O          O       -       -       -
 )";
 
 std::map<std::string, std::map<std::string, char>> ParseMatrix() {
