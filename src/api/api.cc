@@ -1121,7 +1121,14 @@ json CaseJson(const cases::Case& k, bool with_timeline) {
                         {"detail", json::parse(e.detail, nullptr, false)}});
     }
     j["timeline"] = events;
+    json notes = json::array();
+    for (const auto& n : k.notes) {
+      notes.push_back({{"at", n.at}, {"author", n.author}, {"body", n.body}});
+    }
+    j["notes"] = notes;
+    j["possible_duplicates"] = k.possible_duplicates;
   }
+  j["worker_id"] = k.worker_id ? json(*k.worker_id) : json(nullptr);
   return j;
 }
 
@@ -1219,6 +1226,47 @@ void Api::AddCaseRoutes() {
       items.push_back(CaseJson(k, false));
     }
     return JsonResponse(200, {{"items", items}});
+  });
+
+  Add("POST", "/api/v1/cases", [this](RequestContext& ctx) {
+    auto body = JsonBody::Parse(ctx.request);
+    cases::NewCase n;
+    n.source = body.RequiredString("source", 32);
+    n.language = body.OptionalString("language", 2).value_or("en");
+    n.what_happened = body.RequiredString("what_happened", 5000);
+    if (auto w = body.OptionalInt("worker_id", 1, 1'000'000'000'000LL)) n.worker_id = *w;
+    n.worker_name = body.OptionalString("worker_name", 200).value_or("");
+    n.date_of_birth = body.OptionalString("date_of_birth", 10).value_or("");
+    n.provider_name = body.OptionalString("provider_name", 200).value_or("");
+    n.employer_name = body.OptionalString("employer_name", 200).value_or("");
+    n.location = body.OptionalString("location", 200).value_or("");
+    n.categories = StringList(body.Raw(), "categories");
+    body.MarkRead("categories");
+    if (const auto it = body.Raw().find("indicators"); it != body.Raw().end()) {
+      if (!it->is_object()) {
+        Throw(core::ErrorCode::kInvalidArgument,
+              "field 'indicators' must map indicator codes to \"strong\" or \"medium\"",
+              "invalid-field");
+      }
+      for (const auto& [code, strength] : it->items()) {
+        n.indicators[code] = strength.is_string() ? strength.get<std::string>() : "";
+      }
+    }
+    body.MarkRead("indicators");
+    body.Finish();
+    const auto k = Ok(cases_.Create(ctx.who(), n, ctx.request_id));
+    HttpResponse r = JsonResponse(201, CaseJson(k, true));
+    r.Set("Location", "/api/v1/cases/" + std::to_string(k.id));
+    return r;
+  });
+
+  Add("POST", "/api/v1/cases/{case_id}/notes", [this](RequestContext& ctx) {
+    const long long id = ctx.IdParam("case_id");
+    auto body = JsonBody::Parse(ctx.request);
+    const std::string text = body.RequiredString("body", 5000);
+    body.Finish();
+    return JsonResponse(201,
+                        CaseJson(Ok(cases_.AddNote(ctx.who(), id, text, ctx.request_id)), true));
   });
 
   Add("GET", "/api/v1/cases/dashboard", [this](RequestContext& ctx) {

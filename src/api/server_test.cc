@@ -1224,6 +1224,64 @@ TEST_P(ServerTest, ProviderRegisterImportAndLicenceCheck) {
             403);
 }
 
+// Officers open cases themselves, about a worker in their registry; a second open case about the
+// same provider or worker within 30 days is flagged as a possible duplicate; notes go on the
+// timeline.
+TEST_P(ServerTest, OfficerCasesFlagDuplicatesAndKeepNotes) {
+  kenes::testing::TempDir dir;
+  const std::string key = dir.path() + "/data.key";
+  ASSERT_EQ(kenes::testing::RunKenes({"data-key", "create", "--output", key}).exit_code, 0);
+  Start({}, {{"KENES_DATA_KEY_FILE", key}});
+  Browser fwa = SignIn("fwa.officer");
+  auto worker =
+      fwa.http->Send("POST", "/api/v1/workers",
+                     {{"given_name", "YERLAN"}, {"family_name", "OMAROV"}}, fwa.Headers());
+  ASSERT_EQ(worker.status, 201) << worker.body;
+  const long long worker_id = worker.Json()["id"];
+  auto first = fwa.http->Send("POST", "/api/v1/cases",
+                              {{"source", "hotline"},
+                               {"what_happened", "Caller says 20 workers share one caravan."},
+                               {"provider_name", "Berry Fields Ltd"},
+                               {"categories", {"accommodation"}}},
+                              fwa.Headers());
+  ASSERT_EQ(first.status, 201) << first.body;
+  EXPECT_TRUE(first.Json()["possible_duplicates"].empty());
+  auto second = fwa.http->Send("POST", "/api/v1/cases",
+                               {{"source", "officer"},
+                                {"what_happened", "Inspection: no heating in caravans."},
+                                {"worker_id", worker_id},
+                                {"provider_name", "berry fields ltd"},
+                                {"indicators", {{"abusive_conditions", "strong"}}}},
+                               fwa.Headers());
+  ASSERT_EQ(second.status, 201) << second.body;
+  EXPECT_EQ(second.Json()["possible_duplicates"], json::array({first.Json()["id"]}));
+  EXPECT_EQ(second.Json()["worker_id"], worker_id);
+  EXPECT_EQ(second.Json()["risk"]["level"], "high");
+
+  const std::string url = "/api/v1/cases/" + std::to_string(second.Json()["id"].get<long long>());
+  auto noted =
+      fwa.http->Send("POST", url + "/notes",
+                     {{"body", "Called the scheme operator; visit booked."}}, fwa.Headers());
+  ASSERT_EQ(noted.status, 201) << noted.body;
+  EXPECT_EQ(noted.Json()["notes"][0]["body"], "Called the scheme operator; visit booked.");
+  EXPECT_EQ(noted.Json()["timeline"].back()["kind"], "note");
+
+  // Bad input and other agencies' workers.
+  EXPECT_EQ(fwa.http
+                ->Send("POST", "/api/v1/cases", {{"source", "rumour"}, {"what_happened", "x"}},
+                       fwa.Headers())
+                .status,
+            400);
+  Browser mlsp = SignIn("mlsp.officer");
+  EXPECT_EQ(mlsp.http
+                ->Send("POST", "/api/v1/cases",
+                       {{"source", "officer"}, {"what_happened", "x"}, {"worker_id", worker_id}},
+                       mlsp.Headers())
+                .status,
+            404);
+  EXPECT_EQ(mlsp.http->Send("POST", url + "/notes", {{"body", "x"}}, mlsp.Headers()).status, 404);
+}
+
 INSTANTIATE_TEST_SUITE_P(Backends, ServerTest, ::testing::ValuesIn(kenes::testing::BackendNames()),
                          [](const auto& info) { return info.param; });
 

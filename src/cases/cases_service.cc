@@ -20,7 +20,7 @@ namespace {
 constexpr const char* kCaseColumns =
     "id, agency, reference, source, status, language, created_at, due_at, indicators, categories,"
     " provider_name, employer_name, location, what_happened, contact, worker_name, date_of_birth,"
-    " assigned_to, closed_reason";
+    " assigned_to, closed_reason, worker_id";
 
 const std::vector<std::string> kStatuses = {"new", "triaged", "investigating", "action_taken",
                                             "closed"};
@@ -146,7 +146,18 @@ std::vector<store::Migration> CasesService::Migrations() {
             " author TEXT NOT NULL,"
             " at TEXT NOT NULL,"
             " body TEXT NOT NULL,"
-            " PRIMARY KEY (referral_id, seq))"}}};
+            " PRIMARY KEY (referral_id, seq))"}},
+          {601,
+           "case_subjects_and_notes",
+           {"ALTER TABLE cases ADD COLUMN worker_id BIGINT",
+            "CREATE INDEX cases_provider ON cases(agency, provider_name)",
+            "CREATE TABLE case_notes ("
+            " case_id BIGINT NOT NULL REFERENCES cases(id),"
+            " seq BIGINT NOT NULL,"
+            " at TEXT NOT NULL,"
+            " author TEXT NOT NULL,"
+            " body TEXT NOT NULL,"
+            " PRIMARY KEY (case_id, seq))"}}};
 }
 
 namespace {
@@ -207,6 +218,7 @@ Case FromRow(const soci::row& r, const Sealer& s, core::TimePoint now) {
   k.date_of_birth = s.Open(store::GetText(r, 16), "cases.date_of_birth");
   if (!store::IsNull(r, 17)) k.assigned_to = store::GetInt(r, 17);
   k.closed_reason = store::GetText(r, 18);
+  if (!store::IsNull(r, 19)) k.worker_id = store::GetInt(r, 19);
   return k;
 }
 
@@ -223,7 +235,14 @@ core::Result<Case> LoadCase(store::Conn& c, const auth::Principal& who, long lon
   return Fail(ErrorCode::kNotFound, "no such case");
 }
 
-void LoadTimeline(store::Conn& c, Case& k) {
+void LoadTimeline(store::Conn& c, Case& k, const Sealer& s) {
+  soci::rowset<soci::row> notes =
+      (c.sql().prepare << "SELECT at, author, body FROM case_notes WHERE case_id = :c ORDER BY seq",
+       soci::use(k.id));
+  for (const auto& r : notes) {
+    k.notes.push_back(
+        {store::GetText(r, 0), store::GetText(r, 1), s.Open(store::GetText(r, 2), "cases.note")});
+  }
   soci::rowset<soci::row> rows =
       (c.sql().prepare << "SELECT at, kind, actor, detail FROM case_events WHERE case_id = :c"
                           " ORDER BY seq",
@@ -235,6 +254,21 @@ void LoadTimeline(store::Conn& c, Case& k) {
 }
 
 std::string ActorName(const auth::Principal& who) { return who.system ? "system" : who.username; }
+
+void FindDuplicates(store::Conn& c, Case& k, core::TimePoint now) {
+  const std::string since = core::FormatUtc(now - std::chrono::hours(24 * 30));
+  const long long worker = k.worker_id.value_or(-1);
+  std::string provider = k.provider_name;
+  std::transform(provider.begin(), provider.end(), provider.begin(),
+                 [](unsigned char ch) { return static_cast<char>(std::tolower(ch)); });
+  soci::rowset<soci::row> rows =
+      (c.sql().prepare << "SELECT id FROM cases WHERE agency = :a AND id <> :id AND status <> "
+                          "'closed' AND created_at >= :s AND (worker_id = :w OR (:p <> '' AND "
+                          "LOWER(provider_name) = :p2)) ORDER BY id",
+       soci::use(k.agency), soci::use(k.id), soci::use(since), soci::use(worker),
+       soci::use(provider), soci::use(provider));
+  for (const auto& r : rows) k.possible_duplicates.push_back(store::GetInt(r, 0));
+}
 
 }  // namespace
 
@@ -327,6 +361,121 @@ core::Result<std::string> CasesService::PublicStatus(const std::string& referenc
   });
 }
 
+core::Result<Case> CasesService::Create(const auth::Principal& who, const NewCase& n,
+                                        const std::string& request_id) {
+  const auth::Decision d =
+      auth::Authorize(who, auth::Action::kCaseWrite, {who.agency, std::nullopt});
+  if (d != auth::Decision::kAllow) return tl::unexpected(Denied(d));
+  if (auto ok = NeedKey(); !ok) return tl::unexpected(ok.error());
+  static const std::vector<std::string> kSources = {"hotline", "officer", "payroll_finding",
+                                                    "partner_referral"};
+  if (std::find(kSources.begin(), kSources.end(), n.source) == kSources.end()) {
+    return Fail(ErrorCode::kInvalidArgument,
+                "source must be hotline, officer, payroll_finding or partner_referral",
+                "invalid-field");
+  }
+  if (n.language != "kk" && n.language != "ru" && n.language != "en") {
+    return Fail(ErrorCode::kInvalidArgument, "language must be kk, ru or en", "invalid-field");
+  }
+  for (const auto& [field, value, max, required] :
+       {std::tuple<const char*, const std::string*, std::size_t, bool>{
+            "what_happened", &n.what_happened, 5000, true},
+        {"worker_name", &n.worker_name, 200, false},
+        {"date_of_birth", &n.date_of_birth, 10, false},
+        {"provider_name", &n.provider_name, 200, false},
+        {"employer_name", &n.employer_name, 200, false},
+        {"location", &n.location, 200, false}}) {
+    if (auto ok = CheckText(field, *value, max, required); !ok) return tl::unexpected(ok.error());
+  }
+  for (const std::string& c : n.categories) {
+    if (!IsCategory(c)) {
+      return Fail(ErrorCode::kInvalidArgument, "unknown category '" + c.substr(0, 40) + "'",
+                  "invalid-field");
+    }
+  }
+  for (const auto& [code, strength] : n.indicators) {
+    if (!IsIndicator(code) || (strength != "strong" && strength != "medium")) {
+      return Fail(ErrorCode::kInvalidArgument,
+                  "indicator '" + code.substr(0, 40) +
+                      "' must be a known code flagged strong or "
+                      "medium",
+                  "invalid-field");
+    }
+  }
+  const Sealer s{*key_};
+  return db_.Write([&](store::Conn& c) -> core::Result<Case> {
+    if (n.worker_id) {
+      std::string agency;
+      c.sql() << "SELECT agency FROM workers WHERE id = :id", soci::use(*n.worker_id),
+          soci::into(agency);
+      if (!c.sql().got_data() || agency != who.agency) {
+        return Fail(ErrorCode::kNotFound, "no such worker in your agency's registry");
+      }
+    }
+    const auto now = clock_.Now();
+    IndicatorFlags flags = SuggestedIndicators(n.categories);
+    for (const auto& [code, strength] : n.indicators) flags[code] = strength;
+    const std::string reference = "C-" + core::RandomToken(9);
+    const std::string created = core::FormatUtc(now), due = DueAt(now);
+    const std::string indicators = Json(flags).dump(), categories = Json(n.categories).dump();
+    const std::string what = s.Seal(n.what_happened, "cases.what_happened");
+    const std::string name = s.Seal(n.worker_name, "cases.worker_name");
+    const std::string dob = s.Seal(n.date_of_birth, "cases.date_of_birth");
+    const long long worker = n.worker_id.value_or(0);
+    soci::indicator worker_ind = n.worker_id ? soci::i_ok : soci::i_null;
+    long long id = 0;
+    c.sql() << "INSERT INTO cases (agency, reference, secret_hash, source, status, language,"
+               " created_at, due_at, indicators, categories, provider_name, employer_name,"
+               " location, what_happened, contact, worker_name, date_of_birth, closed_reason,"
+               " worker_id) VALUES (:a, :r, '', :src, 'new', :l, :c, :d, :i, :cat, :p, :e, :loc,"
+               " :w, '', :n, :dob, '', :wid) RETURNING id",
+        soci::use(who.agency), soci::use(reference), soci::use(n.source), soci::use(n.language),
+        soci::use(created), soci::use(due), soci::use(indicators), soci::use(categories),
+        soci::use(n.provider_name), soci::use(n.employer_name), soci::use(n.location),
+        soci::use(what), soci::use(name), soci::use(dob), soci::use(worker, worker_ind),
+        soci::into(id);
+    AppendEvent(c, id, "opened", ActorName(who), {{"source", n.source}}, now);
+    audit::Append(c, who.ToActor(request_id),
+                  {"case.create",
+                   "case",
+                   std::to_string(id),
+                   {{"source", n.source}, {"with_worker", n.worker_id.has_value()}}},
+                  now);
+    auto k = LoadCase(c, who, id, auth::Action::kCaseRead, s, now);
+    if (k) {
+      LoadTimeline(c, *k, s);
+      FindDuplicates(c, *k, now);
+    }
+    return k;
+  });
+}
+
+core::Result<Case> CasesService::AddNote(const auth::Principal& who, long long id,
+                                         const std::string& text, const std::string& request_id) {
+  if (auto ok = NeedKey(); !ok) return tl::unexpected(ok.error());
+  if (auto ok = CheckText("note", text, 5000, true); !ok) return tl::unexpected(ok.error());
+  const Sealer s{*key_};
+  return db_.Write([&](store::Conn& c) -> core::Result<Case> {
+    auto k = LoadCase(c, who, id, auth::Action::kCaseWrite, s, clock_.Now());
+    if (!k) return k;
+    long long seq = 0;
+    c.sql() << "SELECT COALESCE(MAX(seq), 0) FROM case_notes WHERE case_id = :c", soci::use(id),
+        soci::into(seq);
+    ++seq;
+    const std::string at = core::FormatUtc(clock_.Now()), author = ActorName(who),
+                      body = s.Seal(text, "cases.note");
+    c.sql()
+        << "INSERT INTO case_notes (case_id, seq, at, author, body) VALUES (:c, :s, :a, :u, :b)",
+        soci::use(id), soci::use(seq), soci::use(at), soci::use(author), soci::use(body);
+    AppendEvent(c, id, "note", author, {{"note", seq}}, clock_.Now());
+    audit::Append(c, who.ToActor(request_id),
+                  {"case.note", "case", std::to_string(id), {{"note", seq}}}, clock_.Now());
+    auto updated = LoadCase(c, who, id, auth::Action::kCaseRead, s, clock_.Now());
+    if (updated) LoadTimeline(c, *updated, s);
+    return updated;
+  });
+}
+
 core::Result<std::vector<Case>> CasesService::List(const auth::Principal& who,
                                                    const std::string& status,
                                                    const std::string& request_id) {
@@ -356,7 +505,8 @@ core::Result<Case> CasesService::Get(const auth::Principal& who, long long id,
   return db_.Write([&](store::Conn& c) -> core::Result<Case> {
     auto k = LoadCase(c, who, id, auth::Action::kCaseRead, s, clock_.Now());
     if (!k) return k;
-    LoadTimeline(c, *k);
+    LoadTimeline(c, *k, s);
+    FindDuplicates(c, *k, clock_.Now());
     audit::Append(c, who.ToActor(request_id), {"case.read", "case", std::to_string(id), {}},
                   clock_.Now());
     return k;
@@ -475,7 +625,7 @@ core::Result<Case> CasesService::Update(const auth::Principal& who, long long id
     audit::Append(c, who.ToActor(request_id),
                   {"case.update", "case", std::to_string(id), {{"changed", changed}}}, now);
     auto updated = LoadCase(c, who, id, auth::Action::kCaseRead, s, now);
-    if (updated) LoadTimeline(c, *updated);
+    if (updated) LoadTimeline(c, *updated, s);
     return updated;
   });
 }

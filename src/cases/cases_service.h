@@ -37,6 +37,18 @@ struct PublicReceipt {
   std::string secret;  // shown once; stored hashed
 };
 
+// A case an officer opens (hotline call, own finding, payroll finding, partner's referral).
+struct NewCase {
+  std::string source;  // hotline, officer, payroll_finding, partner_referral
+  std::string language = "en";
+  std::string what_happened;
+  std::optional<long long> worker_id;  // a worker in the agency's registry
+  std::string worker_name, date_of_birth;
+  std::string provider_name, employer_name, location;
+  std::vector<std::string> categories;
+  IndicatorFlags indicators;
+};
+
 struct TimelineEvent {
   std::string at, kind, actor;
   std::string detail;  // JSON, no personal data
@@ -53,8 +65,15 @@ struct Case {
   // Sealed at rest.
   std::string what_happened, contact, worker_name, date_of_birth;
   std::optional<long long> assigned_to;
+  std::optional<long long> worker_id;
   std::string closed_reason;
   std::vector<TimelineEvent> timeline;
+  struct Note {
+    std::string at, author, body;
+  };
+  std::vector<Note> notes;
+  // Open cases of the agency from the last 30 days about the same worker or provider.
+  std::vector<long long> possible_duplicates;
 };
 
 struct CaseUpdate {
@@ -120,6 +139,14 @@ class CasesService {
                                                  const std::string& request_id);
   // The coarse status for a reference and its secret; any wrong pair is kNotFound.
   core::Result<std::string> PublicStatus(const std::string& reference, const std::string& secret);
+
+  // Errors: kInvalidArgument (unknown source, codes or bad text), kNotFound (worker_id not in the
+  // agency's registry).
+  core::Result<Case> Create(const auth::Principal& who, const NewCase& n,
+                            const std::string& request_id);
+  // A note on the case's timeline (sealed: notes name people).
+  core::Result<Case> AddNote(const auth::Principal& who, long long id, const std::string& text,
+                             const std::string& request_id);
 
   core::Result<std::vector<Case>> List(const auth::Principal& who, const std::string& status,
                                        const std::string& request_id);
