@@ -835,9 +835,16 @@ json ProjectJson(const linkage::LinkageProject& p) {
 }  // namespace
 
 bool Api::IsBulkUpload(std::string_view method, std::string_view target) {
-  // PUT /api/v1/linkage/projects/{id}/clks
+  // PUT /api/v1/linkage/projects/{id}/clks, POST /api/v1/cases/{id}/attachments
   constexpr std::string_view kPrefix = "/api/v1/linkage/projects/", kSuffix = "/clks";
   target = target.substr(0, target.find('?'));
+  constexpr std::string_view kCases = "/api/v1/cases/", kAttachments = "/attachments";
+  if (method == "POST" && target.starts_with(kCases) && target.ends_with(kAttachments) &&
+      target.size() > kCases.size() + kAttachments.size() &&
+      target.substr(kCases.size(), target.size() - kCases.size() - kAttachments.size())
+              .find_first_not_of("0123456789") == std::string_view::npos) {
+    return true;
+  }
   return method == "PUT" && target.starts_with(kPrefix) && target.ends_with(kSuffix) &&
          target.size() > kPrefix.size() + kSuffix.size() &&
          target.substr(kPrefix.size(), target.size() - kPrefix.size() - kSuffix.size())
@@ -1127,6 +1134,17 @@ json CaseJson(const cases::Case& k, bool with_timeline) {
     }
     j["notes"] = notes;
     j["possible_duplicates"] = k.possible_duplicates;
+    json files = json::array();
+    for (const auto& a : k.attachments) {
+      files.push_back({{"seq", a.seq},
+                       {"name", a.name},
+                       {"media_type", a.media_type},
+                       {"size", a.size},
+                       {"sha256", a.sha256},
+                       {"at", a.at},
+                       {"author", a.author}});
+    }
+    j["attachments"] = files;
   }
   j["worker_id"] = k.worker_id ? json(*k.worker_id) : json(nullptr);
   return j;
@@ -1257,6 +1275,31 @@ void Api::AddCaseRoutes() {
     const auto k = Ok(cases_.Create(ctx.who(), n, ctx.request_id));
     HttpResponse r = JsonResponse(201, CaseJson(k, true));
     r.Set("Location", "/api/v1/cases/" + std::to_string(k.id));
+    return r;
+  });
+
+  // The raw file as the body; its name in ?name=.
+  Add("POST", "/api/v1/cases/{case_id}/attachments", [this](RequestContext& ctx) {
+    const long long id = ctx.IdParam("case_id");
+    const auto k = Ok(cases_.Attach(ctx.who(), id, ctx.Query("name").value_or(""), ctx.request.body,
+                                    ctx.request_id));
+    return JsonResponse(201, CaseJson(k, true));
+  });
+
+  Add("GET", "/api/v1/cases/{case_id}/attachments/{attachment_seq}", [this](RequestContext& ctx) {
+    const auto f = Ok(cases_.GetAttachment(ctx.who(), ctx.IdParam("case_id"),
+                                           ctx.IdParam("attachment_seq"), ctx.request_id));
+    HttpResponse r;
+    r.status = 200;
+    r.body = f.content;
+    r.Set("Content-Type", f.media_type);
+    // The name is the uploader's: only safe characters go into the header.
+    std::string safe;
+    for (const char c : f.name) {
+      safe +=
+          std::isalnum(static_cast<unsigned char>(c)) || c == '.' || c == '-' || c == '_' ? c : '_';
+    }
+    r.Set("Content-Disposition", "attachment; filename=\"" + safe + "\"");
     return r;
   });
 

@@ -1282,6 +1282,72 @@ TEST_P(ServerTest, OfficerCasesFlagDuplicatesAndKeepNotes) {
   EXPECT_EQ(mlsp.http->Send("POST", url + "/notes", {{"body", "x"}}, mlsp.Headers()).status, 404);
 }
 
+// Attachments: the type comes from the bytes, executables and oversize files are refused, the
+// content is stored once per hash (sealed) and comes back byte for byte.
+TEST_P(ServerTest, CaseAttachmentsAreSniffedSealedAndDeduplicated) {
+  kenes::testing::TempDir dir;
+  const std::string key = dir.path() + "/data.key";
+  ASSERT_EQ(kenes::testing::RunKenes({"data-key", "create", "--output", key}).exit_code, 0);
+  Start({}, {{"KENES_DATA_KEY_FILE", key}});
+  Browser fwa = SignIn("fwa.officer");
+  auto opened = fwa.http->Send("POST", "/api/v1/cases",
+                               {{"source", "officer"}, {"what_happened", "Payslips attached."}},
+                               fwa.Headers());
+  ASSERT_EQ(opened.status, 201) << opened.body;
+  const std::string url = "/api/v1/cases/" + std::to_string(opened.Json()["id"].get<long long>());
+  std::string png("\x89PNG\r\n\x1a\n", 8);
+  png += std::string("\0\0\0\rIHDR payslip photo", 20);
+  auto headers = fwa.Headers();
+  headers["Content-Type"] = "application/octet-stream";
+  auto first = fwa.http->Request("POST", url + "/attachments?name=payslip.png", png, headers);
+  ASSERT_EQ(first.status, 201) << first.body;
+  EXPECT_EQ(first.Json()["attachments"][0]["media_type"], "image/png");
+  // The same bytes under another name: a second attachment, one stored copy.
+  ASSERT_EQ(fwa.http->Request("POST", url + "/attachments?name=again.png", png, headers).status,
+            201);
+  const std::string text = "Employer: Berry Fields Ltd\nHours: 32\n";
+  ASSERT_EQ(fwa.http->Request("POST", url + "/attachments?name=notes.txt", text, headers).status,
+            201);
+  db_->Read([&](store::Conn& c) {
+    long long blobs = 0;
+    c.sql() << "SELECT COUNT(*) FROM attachment_blobs", soci::into(blobs);
+    EXPECT_EQ(blobs, 2);
+    std::string stored;
+    c.sql() << "SELECT content FROM attachment_blobs WHERE content LIKE '%Berry%'",
+        soci::into(stored);
+    EXPECT_FALSE(c.sql().got_data()) << "attachment text stored in plaintext";
+    return core::Status{};
+  });
+  auto back = fwa.http->Get(url + "/attachments/1", fwa.Headers(false));
+  ASSERT_EQ(back.status, 200);
+  EXPECT_EQ(back.body, png);
+  EXPECT_EQ(back.Header("content-type"), "image/png");
+  EXPECT_EQ(fwa.http->Get(url + "/attachments/3", fwa.Headers(false)).body, text);
+  EXPECT_EQ(fwa.http->Get(url + "/attachments/9", fwa.Headers(false)).status, 404);
+
+  // An executable, an empty file, a path for a name, more than 10 MiB.
+  EXPECT_EQ(fwa.http
+                ->Request("POST", url + "/attachments?name=run.exe",
+                          std::string("\x7f"
+                                      "ELF\x02\x01\x01\0",
+                                      8),
+                          headers)
+                .status,
+            415);
+  EXPECT_EQ(fwa.http->Request("POST", url + "/attachments?name=empty.txt", "", headers).status,
+            400);
+  EXPECT_EQ(fwa.http->Request("POST", url + "/attachments?name=..%2Fx.txt", text, headers).status,
+            400);
+  EXPECT_EQ(fwa.http
+                ->Request("POST", url + "/attachments?name=big.txt",
+                          std::string((10 << 20) + 1, 'a'), headers)
+                .status,
+            400);
+  // Another agency sees none of it.
+  Browser mlsp = SignIn("mlsp.officer");
+  EXPECT_EQ(mlsp.http->Get(url + "/attachments/1", mlsp.Headers(false)).status, 404);
+}
+
 INSTANTIATE_TEST_SUITE_P(Backends, ServerTest, ::testing::ValuesIn(kenes::testing::BackendNames()),
                          [](const auto& info) { return info.param; });
 

@@ -157,6 +157,21 @@ std::vector<store::Migration> CasesService::Migrations() {
             " at TEXT NOT NULL,"
             " author TEXT NOT NULL,"
             " body TEXT NOT NULL,"
+            " PRIMARY KEY (case_id, seq))"}},
+          {602,
+           "case_attachments",
+           {"CREATE TABLE attachment_blobs ("
+            " sha256 TEXT PRIMARY KEY,"
+            " content TEXT NOT NULL)",
+            "CREATE TABLE case_attachments ("
+            " case_id BIGINT NOT NULL REFERENCES cases(id),"
+            " seq BIGINT NOT NULL,"
+            " sha256 TEXT NOT NULL REFERENCES attachment_blobs(sha256),"
+            " name TEXT NOT NULL,"
+            " media_type TEXT NOT NULL,"
+            " size BIGINT NOT NULL,"
+            " at TEXT NOT NULL,"
+            " author TEXT NOT NULL,"
             " PRIMARY KEY (case_id, seq))"}}};
 }
 
@@ -236,6 +251,15 @@ core::Result<Case> LoadCase(store::Conn& c, const auth::Principal& who, long lon
 }
 
 void LoadTimeline(store::Conn& c, Case& k, const Sealer& s) {
+  soci::rowset<soci::row> files =
+      (c.sql().prepare << "SELECT seq, name, media_type, sha256, at, author, size FROM"
+                          " case_attachments WHERE case_id = :c ORDER BY seq",
+       soci::use(k.id));
+  for (const auto& r : files) {
+    k.attachments.push_back({store::GetInt(r, 0), store::GetText(r, 1), store::GetText(r, 2),
+                             store::GetText(r, 3), store::GetText(r, 4), store::GetText(r, 5),
+                             store::GetInt(r, 6)});
+  }
   soci::rowset<soci::row> notes =
       (c.sql().prepare << "SELECT at, author, body FROM case_notes WHERE case_id = :c ORDER BY seq",
        soci::use(k.id));
@@ -473,6 +497,108 @@ core::Result<Case> CasesService::AddNote(const auth::Principal& who, long long i
     auto updated = LoadCase(c, who, id, auth::Action::kCaseRead, s, clock_.Now());
     if (updated) LoadTimeline(c, *updated, s);
     return updated;
+  });
+}
+
+namespace {
+
+// The media type from the first bytes, never from the name or the client's header.
+std::string SniffType(std::string_view b) {
+  auto starts = [&](std::string_view magic) { return b.substr(0, magic.size()) == magic; };
+  if (starts("%PDF-")) return "application/pdf";
+  if (starts("\x89PNG\r\n\x1a\n")) return "image/png";
+  if (starts("\xff\xd8\xff")) return "image/jpeg";
+  if (starts("GIF87a") || starts("GIF89a")) return "image/gif";
+  if (starts("PK\x03\x04")) return "application/zip";
+  if (!b.empty() && b.find('\0') == std::string_view::npos && core::IsValidUtf8(b)) {
+    return "text/plain; charset=utf-8";
+  }
+  return "";
+}
+
+}  // namespace
+
+core::Result<Case> CasesService::Attach(const auth::Principal& who, long long id,
+                                        const std::string& name, std::string_view content,
+                                        const std::string& request_id) {
+  if (auto ok = NeedKey(); !ok) return tl::unexpected(ok.error());
+  if (content.empty())
+    return Fail(ErrorCode::kInvalidArgument, "the file is empty", "invalid-file");
+  if (content.size() > kMaxAttachmentBytes) {
+    return Fail(ErrorCode::kInvalidArgument,
+                "the file is larger than " + std::to_string(kMaxAttachmentBytes) + " bytes",
+                "file-too-large");
+  }
+  if (auto ok = CheckText("name", name, 200, true); !ok) return tl::unexpected(ok.error());
+  if (name.find('/') != std::string::npos || name.find('\\') != std::string::npos) {
+    return Fail(ErrorCode::kInvalidArgument, "name must be a file name, not a path",
+                "invalid-field");
+  }
+  const std::string type = SniffType(content);
+  if (type.empty()) {
+    return Fail(ErrorCode::kUnsupportedMedia,
+                "only PDF, PNG, JPEG, GIF, office (zip) files and UTF-8 text are accepted",
+                "unsupported-file-type");
+  }
+  const std::string hash = core::Sha256Hex(content);
+  const Sealer s{*key_};
+  return db_.Write([&](store::Conn& c) -> core::Result<Case> {
+    auto k = LoadCase(c, who, id, auth::Action::kCaseWrite, s, clock_.Now());
+    if (!k) return k;
+    long long present = 0;
+    c.sql() << "SELECT COUNT(*) FROM attachment_blobs WHERE sha256 = :h", soci::use(hash),
+        soci::into(present);
+    if (present == 0) {
+      const std::string sealed = key_->Seal(content, "attachments." + hash);
+      c.sql() << "INSERT INTO attachment_blobs (sha256, content) VALUES (:h, :c)", soci::use(hash),
+          soci::use(sealed);
+    }
+    long long seq = 0;
+    c.sql() << "SELECT COALESCE(MAX(seq), 0) FROM case_attachments WHERE case_id = :c",
+        soci::use(id), soci::into(seq);
+    ++seq;
+    const std::string at = core::FormatUtc(clock_.Now()), author = ActorName(who);
+    const long long size = static_cast<long long>(content.size());
+    c.sql() << "INSERT INTO case_attachments (case_id, seq, sha256, name, media_type, size, at,"
+               " author) VALUES (:c, :s, :h, :n, :t, :z, :a, :u)",
+        soci::use(id), soci::use(seq), soci::use(hash), soci::use(name), soci::use(type),
+        soci::use(size), soci::use(at), soci::use(author);
+    AppendEvent(c, id, "attachment", author, {{"attachment", seq}, {"type", type}, {"size", size}},
+                clock_.Now());
+    audit::Append(c, who.ToActor(request_id),
+                  {"case.attach",
+                   "case",
+                   std::to_string(id),
+                   {{"attachment", seq}, {"sha256", hash}, {"size", size}}},
+                  clock_.Now());
+    auto updated = LoadCase(c, who, id, auth::Action::kCaseRead, s, clock_.Now());
+    if (updated) LoadTimeline(c, *updated, s);
+    return updated;
+  });
+}
+
+core::Result<CasesService::File> CasesService::GetAttachment(const auth::Principal& who,
+                                                             long long id, long long seq,
+                                                             const std::string& request_id) {
+  if (auto ok = NeedKey(); !ok) return tl::unexpected(ok.error());
+  const Sealer s{*key_};
+  return db_.Write([&](store::Conn& c) -> core::Result<File> {
+    auto k = LoadCase(c, who, id, auth::Action::kCaseRead, s, clock_.Now());
+    if (!k) return tl::unexpected(k.error());
+    File f;
+    std::string hash, sealed;
+    c.sql() << "SELECT a.name, a.media_type, a.sha256, b.content FROM case_attachments a JOIN"
+               " attachment_blobs b ON b.sha256 = a.sha256 WHERE a.case_id = :c AND a.seq = :s",
+        soci::use(id), soci::use(seq), soci::into(f.name), soci::into(f.media_type),
+        soci::into(hash), soci::into(sealed);
+    if (!c.sql().got_data()) return Fail(ErrorCode::kNotFound, "no such attachment");
+    auto plain = key_->Open(sealed, "attachments." + hash);
+    if (!plain) return tl::unexpected(plain.error());
+    f.content = std::move(*plain);
+    audit::Append(c, who.ToActor(request_id),
+                  {"case.attachment.read", "case", std::to_string(id), {{"attachment", seq}}},
+                  clock_.Now());
+    return f;
   });
 }
 

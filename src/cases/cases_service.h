@@ -72,6 +72,12 @@ struct Case {
     std::string at, author, body;
   };
   std::vector<Note> notes;
+  struct Attachment {
+    long long seq = 0;
+    std::string name, media_type, sha256, at, author;
+    long long size = 0;
+  };
+  std::vector<Attachment> attachments;
   // Open cases of the agency from the last 30 days about the same worker or provider.
   std::vector<long long> possible_duplicates;
 };
@@ -147,6 +153,18 @@ class CasesService {
   // A note on the case's timeline (sealed: notes name people).
   core::Result<Case> AddNote(const auth::Principal& who, long long id, const std::string& text,
                              const std::string& request_id);
+
+  // Stores a file on the case by the SHA-256 of its content (sealed; one copy per content). The
+  // type is sniffed from the bytes: PDF, PNG, JPEG, GIF, ZIP-based office files or UTF-8 text;
+  // anything else is kUnsupportedMedia. Larger than kMaxAttachmentBytes: kInvalidArgument.
+  static constexpr std::size_t kMaxAttachmentBytes = 10 << 20;
+  core::Result<Case> Attach(const auth::Principal& who, long long id, const std::string& name,
+                            std::string_view content, const std::string& request_id);
+  struct File {
+    std::string name, media_type, content;
+  };
+  core::Result<File> GetAttachment(const auth::Principal& who, long long id, long long seq,
+                                   const std::string& request_id);
 
   core::Result<std::vector<Case>> List(const auth::Principal& who, const std::string& status,
                                        const std::string& request_id);
