@@ -6,6 +6,7 @@
 
 #include <filesystem>
 #include <fstream>
+#include <functional>
 #include <set>
 #include <thread>
 
@@ -1346,6 +1347,104 @@ TEST_P(ServerTest, CaseAttachmentsAreSniffedSealedAndDeduplicated) {
   // Another agency sees none of it.
   Browser mlsp = SignIn("mlsp.officer");
   EXPECT_EQ(mlsp.http->Get(url + "/attachments/1", mlsp.Headers(false)).status, 404);
+}
+
+// Every case, referral, registry and provider endpoint × every role × every agency, against the
+// permissions the issue states: officers and supervisors work their agency's cases (and
+// referrals shared with it); analysts see aggregates only; auditors the audit log; the provider
+// register is readable by all. Another agency's record is 404, a role without the right 403.
+TEST_P(ServerTest, CaseEndpointsWalkEveryRoleAndAgency) {
+  kenes::testing::TempDir dir;
+  const std::string key = dir.path() + "/data.key";
+  ASSERT_EQ(kenes::testing::RunKenes({"data-key", "create", "--output", key}).exit_code, 0);
+  Start({}, {{"KENES_DATA_KEY_FILE", key}});
+  const std::vector<std::string> roles = {"admin",   "supervisor", "officer",
+                                          "analyst", "auditor",    "viewer"};
+  const std::vector<std::string> agencies = {"kz-mlsp", "uk-fwa", "kz-mfa", "uk-fcdo"};
+  {
+    core::AuthConfig config;
+    config.password_cost = "min";
+    auth::Accounts accounts(*db_, config, core::SystemClock());
+    for (const auto& a : agencies) {
+      for (const auto& r : roles) {
+        ASSERT_TRUE(accounts.CreateUser(auth::SystemPrincipal(),
+                                        {"walk." + a + "." + r, "", a, {r}, kPassword}, "setup"));
+      }
+    }
+  }
+  HttpClient http(server_->port());
+  ASSERT_EQ(http.Send("POST", "/api/v1/public/reports",
+                      {{"language", "ru"}, {"what_happened", "Не платят зарплату."}})
+                .status,
+            201);
+  const std::map<std::string, std::string> fwa = {
+      {"Authorization", "Bearer " + Bearer("fwa.officer")}};
+  const long long case_id = http.Get("/api/v1/cases", fwa).Json()["items"][0]["id"];
+  const std::string case_url = "/api/v1/cases/" + std::to_string(case_id);
+  auto referral = http.Send(
+      "POST", case_url + "/referrals",
+      {{"to_agency", "kz-mlsp"}, {"purpose", "p"}, {"legal_basis", "MoU"}, {"consent", true}}, fwa);
+  ASSERT_EQ(referral.status, 201) << referral.body;
+  const std::string referral_url = referral.Header("location");
+
+  struct Endpoint {
+    std::string method, target, body, content_type;
+    // Expected status for (role, agency).
+    std::function<int(const std::string&, const std::string&)> expect;
+  };
+  auto works = [](const std::string& r) { return r == "officer" || r == "supervisor"; };
+  auto own_case = [&](int ok) {
+    return [=](const std::string& r, const std::string& a) {
+      return !works(r) ? 403 : a == "uk-fwa" ? ok : 404;
+    };
+  };
+  const std::string register_csv =
+      "licence_number,name,status,effective_from\nWALK0001,Walk Ltd,licensed,2025-01-01\n";
+  const std::vector<Endpoint> endpoints = {
+      {"GET", "/api/v1/cases", "", "",
+       [&](const std::string& r, const std::string&) { return works(r) ? 200 : 403; }},
+      {"GET", case_url, "", "", own_case(200)},
+      {"PATCH", case_url, R"({"categories": ["pay_below_minimum"]})", "application/json",
+       own_case(200)},
+      {"POST", case_url + "/notes", R"({"body": "checked"})", "application/json", own_case(201)},
+      {"GET", "/api/v1/cases/dashboard", "", "",
+       [&](const std::string& r, const std::string&) {
+         return works(r) || r == "analyst" ? 200 : 403;
+       }},
+      {"GET", "/api/v1/cases/export?format=csv", "", "",
+       [&](const std::string& r, const std::string&) {
+         return works(r) || r == "analyst" ? 200 : 403;
+       }},
+      {"GET", referral_url, "", "",
+       [&](const std::string& r, const std::string& a) {
+         return !works(r) ? 403 : (a == "uk-fwa" || a == "kz-mlsp") ? 200 : 404;
+       }},
+      {"GET", "/api/v1/workers", "", "",
+       [&](const std::string& r, const std::string&) { return works(r) ? 200 : 403; }},
+      {"GET", "/api/v1/providers", "", "",
+       [](const std::string&, const std::string&) { return 200; }},
+      {"POST", "/api/v1/providers/import", register_csv, "text/csv",
+       [&](const std::string& r, const std::string&) { return works(r) ? 200 : 403; }},
+      {"GET", "/api/v1/linkage/projects", "", "",
+       [&](const std::string& r, const std::string&) {
+         return r == "admin" || r == "viewer" ? 403 : 200;
+       }},
+  };
+  int checked = 0;
+  for (const auto& a : agencies) {
+    for (const auto& r : roles) {
+      const std::string token = Bearer("walk." + a + "." + r);
+      for (const Endpoint& e : endpoints) {
+        std::map<std::string, std::string> headers = {{"Authorization", "Bearer " + token}};
+        if (!e.content_type.empty()) headers["Content-Type"] = e.content_type;
+        const auto got = http.Request(e.method, e.target, e.body, headers);
+        EXPECT_EQ(got.status, e.expect(r, a))
+            << e.method << " " << e.target << " as " << r << " of " << a << ": " << got.body;
+        ++checked;
+      }
+    }
+  }
+  EXPECT_EQ(checked, 11 * 24);
 }
 
 INSTANTIATE_TEST_SUITE_P(Backends, ServerTest, ::testing::ValuesIn(kenes::testing::BackendNames()),
