@@ -886,6 +886,34 @@ TEST_P(ServerTest, WorkerRegistryEncryptsPersonalData) {
     EXPECT_EQ(raw.find(secret), std::string::npos) << "plaintext in the database: " << secret;
   }
 
+  // Cases hold personal data under the same key: a report, a note, an attachment, a referral.
+  HttpClient public_client(server_->port());
+  ASSERT_EQ(public_client
+                .Send("POST", "/api/v1/public/reports",
+                      {{"language", "en"}, {"what_happened", "Passport kept by the supervisor."}})
+                .status,
+            201);
+  Browser fwa_officer = SignIn("fwa.officer");
+  const long long case_id =
+      fwa_officer.http->Get("/api/v1/cases", fwa_officer.Headers(false)).Json()["items"][0]["id"];
+  const std::string case_url = "/api/v1/cases/" + std::to_string(case_id);
+  ASSERT_EQ(fwa_officer.http
+                ->Send("POST", case_url + "/notes", {{"body", "Visit"}}, fwa_officer.Headers())
+                .status,
+            201);
+  auto attach_headers = fwa_officer.Headers();
+  attach_headers["Content-Type"] = "text/plain";
+  ASSERT_EQ(fwa_officer.http
+                ->Request("POST", case_url + "/attachments?name=a.txt", "statement", attach_headers)
+                .status,
+            201);
+  auto referral = fwa_officer.http->Send(
+      "POST", case_url + "/referrals",
+      {{"to_agency", "kz-mlsp"}, {"purpose", "p"}, {"legal_basis", "MoU"}, {"consent", true}},
+      fwa_officer.Headers());
+  ASSERT_EQ(referral.status, 201) << referral.body;
+  const std::string referral_url = referral.Header("location");
+
   // The wrong key stops a server at start; no key at all leaves the registry off (503).
   EXPECT_EQ(server_->Stop(), 0);
   const auto wrong = kenes::testing::RunKenes(
@@ -904,8 +932,8 @@ TEST_P(ServerTest, WorkerRegistryEncryptsPersonalData) {
       kenes::testing::RunKenes({"registry", "rotate-key", "--database", tdb_->url(),
                                 "--data-key-file", key, "--new-key-file", next_key});
   ASSERT_EQ(rotated.exit_code, 0) << rotated.err;
-  // Eight fields given, date of birth and sex derived from the IIN.
-  EXPECT_NE(rotated.out.find("re-encrypted 10 fields of 1 workers"), std::string::npos)
+  // Ten worker fields, and the report, the note, the attachment and the referral's snapshot.
+  EXPECT_NE(rotated.out.find("re-encrypted 14 fields of 1 workers"), std::string::npos)
       << rotated.out;
   Start({}, {{"KENES_DATA_KEY_FILE", next_key}});
   Browser after = SignIn("mlsp.officer");
@@ -914,6 +942,13 @@ TEST_P(ServerTest, WorkerRegistryEncryptsPersonalData) {
                 .Json()["items"]
                 .size(),
             1u);
+  Browser fwa_after = SignIn("fwa.officer");
+  const json rotated_case = fwa_after.http->Get(case_url, fwa_after.Headers(false)).Json();
+  EXPECT_EQ(rotated_case["what_happened"], "Passport kept by the supervisor.");
+  EXPECT_EQ(rotated_case["notes"][0]["body"], "Visit");
+  EXPECT_EQ(fwa_after.http->Get(case_url + "/attachments/1", fwa_after.Headers(false)).body,
+            "statement");
+  EXPECT_EQ(fwa_after.http->Get(referral_url, fwa_after.Headers(false)).status, 200);
   EXPECT_TRUE(audit::Verify(*db_).ok);
 }
 

@@ -19,6 +19,7 @@
 #include "app/platform.h"
 #include "audit/audit_log.h"
 #include "auth/accounts.h"
+#include "cases/cases_service.h"
 #include "core/crypto.h"
 #include "payroll/engine/payslip_file.h"
 #include "registry/registry_service.h"
@@ -528,7 +529,9 @@ int Main(int argc, char** argv) {
       const auto next = OrFail(registry::DataKey::Load(next_key_path));
       registry::RegistryService check(*db, core::SystemClock(), &current);
       OrFail(check.CheckKey());
-      const auto report = OrFail(registry::RegistryService::RotateKey(*db, current, next));
+      // One transaction for every module that seals personal data under this key.
+      const auto report = OrFail(
+          registry::RegistryService::RotateKey(*db, current, next, {&cases::CasesService::Reseal}));
       std::cout << "re-encrypted " << report.fields << " fields of " << report.workers
                 << " workers under key " << next.id() << "; set data.key_file to " << next_key_path
                 << "\n";

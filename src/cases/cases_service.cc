@@ -8,6 +8,7 @@
 #include "auth/policy.h"
 #include "core/crypto.h"
 #include "core/utf8.h"
+#include "registry/registry_service.h"
 
 namespace kenes::cases {
 
@@ -89,6 +90,52 @@ core::Status CasesService::NeedKey() const {
                 "no-data-key");
   }
   return {};
+}
+
+core::Result<long long> CasesService::Reseal(store::Conn& c, const registry::DataKey& from,
+                                             const registry::DataKey& to) {
+  long long total = 0;
+  auto fixed = [](std::string context) {
+    return [context](const std::vector<std::string>&) { return context; };
+  };
+  struct Column {
+    const char* table;
+    std::vector<std::string> ids;
+    const char* column;
+    std::function<std::string(const std::vector<std::string>&)> context;
+  };
+  const std::vector<Column> columns = {
+      {"cases", {"id"}, "what_happened", fixed("cases.what_happened")},
+      {"cases", {"id"}, "contact", fixed("cases.contact")},
+      {"cases", {"id"}, "worker_name", fixed("cases.worker_name")},
+      {"cases", {"id"}, "date_of_birth", fixed("cases.date_of_birth")},
+      {"case_notes", {"case_id", "seq"}, "body", fixed("cases.note")},
+      {"referrals", {"id"}, "snapshot", fixed("referrals.snapshot")},
+      {"referral_messages", {"referral_id", "seq"}, "body", fixed("referrals.message")},
+  };
+  for (const Column& col : columns) {
+    auto n = registry::ResealColumn(c, from, to, col.table, col.ids, col.column, col.context);
+    if (!n) return n;
+    total += *n;
+  }
+  // Attachments are keyed by their content hash (text), bound as the context.
+  std::vector<std::pair<std::string, std::string>> blobs;
+  {
+    soci::rowset<soci::row> rows = c.sql().prepare
+                                   << "SELECT sha256, content FROM attachment_blobs";
+    for (const auto& r : rows) blobs.emplace_back(store::GetText(r, 0), store::GetText(r, 1));
+  }
+  for (const auto& [hash, sealed] : blobs) {
+    auto plain = from.Open(sealed, "attachments." + hash);
+    if (!plain) {
+      return Fail(ErrorCode::kUnavailable, "attachment " + hash + ": " + plain.error().message);
+    }
+    const std::string resealed = to.Seal(*plain, "attachments." + hash);
+    c.sql() << "UPDATE attachment_blobs SET content = :c WHERE sha256 = :h", soci::use(resealed),
+        soci::use(hash);
+    ++total;
+  }
+  return total;
 }
 
 std::vector<store::Migration> CasesService::Migrations() {

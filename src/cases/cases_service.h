@@ -135,6 +135,11 @@ class CasesService {
   // and key outlive this object.
   CasesService(store::Database& db, const core::Clock& clock, const registry::DataKey* key);
 
+  // Re-seals every sealed value of this module from `from` to `to` (key rotation; inside the
+  // caller's transaction). Returns how many values.
+  static core::Result<long long> Reseal(store::Conn& c, const registry::DataKey& from,
+                                        const registry::DataKey& to);
+
   // Schema of this module (versions 600-699).
   static std::vector<store::Migration> Migrations();
 

@@ -349,8 +349,54 @@ core::Result<std::vector<Worker>> RegistryService::List(const auth::Principal& w
   });
 }
 
+core::Result<long long> ResealColumn(
+    store::Conn& c, const DataKey& from, const DataKey& to, const std::string& table,
+    const std::vector<std::string>& id_columns, const std::string& column,
+    const std::function<std::string(const std::vector<std::string>& row)>& context) {
+  std::string select = "SELECT ";
+  for (const auto& id : id_columns) select += id + ", ";
+  select +=
+      column + " FROM " + table + " WHERE " + column + " IS NOT NULL AND " + column + " <> ''";
+  struct Item {
+    std::vector<long long> ids;
+    std::vector<std::string> text_ids;
+    std::string value;
+  };
+  std::vector<Item> items;
+  {
+    soci::rowset<soci::row> rows = c.sql().prepare << select;
+    for (const auto& r : rows) {
+      Item it;
+      for (std::size_t i = 0; i < id_columns.size(); ++i) {
+        it.ids.push_back(store::GetInt(r, i));
+        it.text_ids.push_back(std::to_string(it.ids.back()));
+      }
+      it.value = store::GetText(r, id_columns.size());
+      items.push_back(std::move(it));
+    }
+  }
+  long long count = 0;
+  for (const Item& it : items) {
+    const std::string ctx = context(it.text_ids);
+    auto plain = from.Open(it.value, ctx);
+    if (!plain) {
+      return Fail(ErrorCode::kUnavailable, table + "." + column + " of row " + it.text_ids[0] +
+                                               ": " + plain.error().message);
+    }
+    const std::string sealed = to.Seal(*plain, ctx);
+    std::string update = "UPDATE " + table + " SET " + column + " = :v WHERE ";
+    for (std::size_t i = 0; i < id_columns.size(); ++i) {
+      update += (i > 0 ? " AND " : "") + id_columns[i] + " = " + std::to_string(it.ids[i]);
+    }
+    c.sql() << update, soci::use(sealed);
+    ++count;
+  }
+  return count;
+}
+
 core::Result<RotationReport> RegistryService::RotateKey(store::Database& db, const DataKey& current,
-                                                        const DataKey& next) {
+                                                        const DataKey& next,
+                                                        const std::vector<Resealer>& others) {
   return db.Write([&](store::Conn& c) -> core::Result<RotationReport> {
     RotationReport report;
     struct Row {
@@ -395,6 +441,11 @@ core::Result<RotationReport> RegistryService::RotateKey(store::Database& db, con
           soci::use(iin_index, iin_null), soci::use(passport_index, passport_null),
           soci::use(row.id);
       ++report.workers;
+    }
+    for (const Resealer& reseal : others) {
+      auto n = reseal(c, current, next);
+      if (!n) return tl::unexpected(n.error());
+      report.fields += *n;
     }
     const std::string now = core::FormatUtc(std::chrono::system_clock::now());
     c.sql() << "DELETE FROM registry_key";

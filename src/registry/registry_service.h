@@ -5,6 +5,7 @@
 // creation and every read of personal data is audited. Thread-safe: stateless over the store.
 #pragma once
 
+#include <functional>
 #include <optional>
 #include <string>
 #include <vector>
@@ -45,6 +46,14 @@ struct RotationReport {
   long long fields = 0;
 };
 
+// Re-seals one column of every row of `table` whose value is not empty: opened with `from` under
+// `context(row id values)`, sealed with `to` under the same context. Rows are identified by
+// `id_columns` (integer columns). Returns how many values were re-sealed.
+core::Result<long long> ResealColumn(
+    store::Conn& c, const DataKey& from, const DataKey& to, const std::string& table,
+    const std::vector<std::string>& id_columns, const std::string& column,
+    const std::function<std::string(const std::vector<std::string>& row)>& context);
+
 class RegistryService {
  public:
   // `key` may be null (no key configured). REQUIRES: db, clock and key outlive this object.
@@ -76,8 +85,13 @@ class RegistryService {
   // Re-seals every personal field and recomputes the blind indexes under `next`, in one
   // transaction, then records `next` as the database's key. Errors name the first field that
   // `current` cannot open.
+  // `others` re-seals other modules' columns in the same transaction (they hold personal data
+  // under the same key) and returns how many values it re-sealed.
+  using Resealer =
+      std::function<core::Result<long long>(store::Conn&, const DataKey&, const DataKey&)>;
   static core::Result<RotationReport> RotateKey(store::Database& db, const DataKey& current,
-                                                const DataKey& next);
+                                                const DataKey& next,
+                                                const std::vector<Resealer>& others = {});
 
   // Canonical forms the blind indexes are computed over.
   static std::string NormalizeIin(std::string_view iin);
