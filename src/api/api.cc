@@ -725,6 +725,10 @@ payroll::Date AsOf(const std::optional<std::string>& text, const core::Clock& cl
 
 }  // namespace
 
+namespace {
+json CaseJson(const cases::Case& k, bool with_timeline);  // with the case routes below
+}  // namespace
+
 void Api::AddPayrollRoutes() {
   Add("POST", "/api/v1/payroll/checks", [this](RequestContext& ctx) {
     const auto type = ctx.request.Header("content-type");
@@ -795,6 +799,35 @@ void Api::AddPayrollRoutes() {
         static_cast<int>(findings.size()) == limit ? json(findings.back().seq) : json(nullptr);
     return JsonResponse(200, out);
   });
+
+  // A violation found by a payroll check opens a case (source payroll_finding) for the agency.
+  Add("POST", "/api/v1/payroll/checks/{check_id}/findings/{finding_seq}/case",
+      [this](RequestContext& ctx) {
+        const long long id = ctx.IdParam("check_id"), seq = ctx.IdParam("finding_seq");
+        const auto found = Ok(payroll_.Findings(ctx.who(), id, seq - 1, 1, ctx.request_id));
+        if (found.empty() || found[0].seq != seq)
+          Throw(core::ErrorCode::kNotFound, "no such finding");
+        const auto& f = found[0];
+        if (f.severity != "violation") {
+          Throw(core::ErrorCode::kUnprocessable,
+                "only violations open cases; this is a " + f.severity, "not-a-violation");
+        }
+        cases::NewCase n;
+        n.source = "payroll_finding";
+        n.what_happened = "Payroll check " + std::to_string(id) + ", line " +
+                          std::to_string(f.line) + ", worker " + f.worker_ref +
+                          ", pay period from " + f.period_start + ": " + f.message + " Shortfall " +
+                          std::to_string(f.shortfall) + "p, arrears " + std::to_string(f.arrears) +
+                          "p.";
+        n.provider_name = f.provider_ref;
+        if (const auto category = cases::CategoryForPayrollRule(f.rule); !category.empty()) {
+          n.categories.emplace_back(category);
+        }
+        const auto k = Ok(cases_.Create(ctx.who(), n, ctx.request_id));
+        HttpResponse r = JsonResponse(201, CaseJson(k, true));
+        r.Set("Location", "/api/v1/cases/" + std::to_string(k.id));
+        return r;
+      });
 
   Add("GET", "/api/v1/payroll/checks/{check_id}/rejects", [this, paging](RequestContext& ctx) {
     const long long id = ctx.IdParam("check_id");

@@ -1482,6 +1482,48 @@ TEST_P(ServerTest, CaseEndpointsWalkEveryRoleAndAgency) {
   EXPECT_EQ(checked, 11 * 24);
 }
 
+// A payroll violation opens a case with its category and provider; a warning does not.
+TEST_P(ServerTest, PayrollViolationOpensACase) {
+  kenes::testing::TempDir dir;
+  const std::string key = dir.path() + "/data.key";
+  ASSERT_EQ(kenes::testing::RunKenes({"data-key", "create", "--output", key}).exit_code, 0);
+  Start({}, {{"KENES_DATA_KEY_FILE", key}});
+  const std::map<std::string, std::string> auth = {
+      {"Authorization", "Bearer " + Bearer("fwa.officer")}};
+  HttpClient http(server_->port());
+  auto headers = auth;
+  headers["Content-Type"] = "text/csv";
+  const std::string csv =
+      "worker_ref,date_of_birth,period_start,period_end,hours_worked,gross_pay,"
+      "accommodation_days,accommodation_charge,provider_ref\n"
+      "KZ-1,1977-05-01,2022-12-01,2022-12-08,35,250.00,,,P-77\n"
+      "KZ-2,1990-01-01,2025-06-02,2025-06-08,40,600.00,7,150.00,P-78\n";
+  auto check = http.Request("POST", "/api/v1/payroll/checks?as_of=2023-04-15", csv, headers);
+  ASSERT_EQ(check.status, 201) << check.body;
+  const std::string url =
+      "/api/v1/payroll/checks/" + std::to_string(check.Json()["id"].get<long long>());
+  const json findings = http.Get(url + "/findings", auth).Json()["findings"];
+  ASSERT_EQ(findings.size(), 2u) << findings.dump();
+  const json& violation = findings[0]["severity"] == "violation" ? findings[0] : findings[1];
+  const json& warning = findings[0]["severity"] == "violation" ? findings[1] : findings[0];
+  auto opened = http.Request(
+      "POST", url + "/findings/" + std::to_string(violation["seq"].get<long long>()) + "/case", "",
+      auth);
+  ASSERT_EQ(opened.status, 201) << opened.body;
+  EXPECT_EQ(opened.Json()["source"], "payroll_finding");
+  EXPECT_EQ(opened.Json()["provider_name"], "P-77");
+  EXPECT_EQ(opened.Json()["categories"], json::array({"pay_below_minimum"}));
+  EXPECT_NE(opened.Json()["what_happened"].get<std::string>().find("worker KZ-1"),
+            std::string::npos);
+  EXPECT_EQ(
+      http.Request("POST",
+                   url + "/findings/" + std::to_string(warning["seq"].get<long long>()) + "/case",
+                   "", auth)
+          .status,
+      422);
+  EXPECT_EQ(http.Request("POST", url + "/findings/99/case", "", auth).status, 404);
+}
+
 INSTANTIATE_TEST_SUITE_P(Backends, ServerTest, ::testing::ValuesIn(kenes::testing::BackendNames()),
                          [](const auto& info) { return info.param; });
 

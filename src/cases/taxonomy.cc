@@ -81,6 +81,14 @@ IndicatorFlags SuggestedIndicators(const std::vector<std::string>& categories) {
   return flags;
 }
 
+std::string_view CategoryForPayrollRule(std::string_view rule) {
+  if (rule == "nmw.underpayment" || rule == "seasonal.min_rate") return "pay_below_minimum";
+  if (rule == "seasonal.hours_guarantee") return "hours_below_guarantee";
+  if (rule == "fees.recruitment") return "unlawful_fees";
+  if (rule == "accommodation.offset_exceeded") return "accommodation";
+  return "";
+}
+
 Risk ScoreRisk(const IndicatorFlags& flags) {
   // Reference §4: strong 30, medium 8, high at 30 (the GLAA scale); these four escalate at once.
   static constexpr std::string_view kEscalate[] = {

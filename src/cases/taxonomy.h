@@ -27,6 +27,11 @@ using IndicatorFlags = std::map<std::string, std::string>;
 // The indicators a reported category suggests, as medium flags (an officer confirms them).
 IndicatorFlags SuggestedIndicators(const std::vector<std::string>& categories);
 
+// The category a payroll compliance finding falls under ("" for none): nmw.underpayment and
+// seasonal.min_rate → pay_below_minimum, seasonal.hours_guarantee → hours_below_guarantee,
+// fees.recruitment → unlawful_fees, accommodation.offset_exceeded → accommodation.
+std::string_view CategoryForPayrollRule(std::string_view rule);
+
 struct Risk {
   int score = 0;          // strong 30, medium 8 (the GLAA licensing scale)
   std::string level;      // "low", "medium", "high"
