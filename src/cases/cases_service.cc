@@ -250,7 +250,8 @@ void AppendEvent(store::Conn& c, long long case_id, const std::string& kind,
       soci::use(text);
 }
 
-Case FromRow(const soci::row& r, const Sealer& s, core::TimePoint now) {
+// One case row; the sealed columns stay empty when `s` is null (exports without personal data).
+Case FromRow(const soci::row& r, const Sealer* s, core::TimePoint now) {
   Case k;
   k.id = store::GetInt(r, 0);
   k.agency = store::GetText(r, 1);
@@ -274,10 +275,12 @@ Case FromRow(const soci::row& r, const Sealer& s, core::TimePoint now) {
   k.provider_name = store::GetText(r, 10);
   k.employer_name = store::GetText(r, 11);
   k.location = store::GetText(r, 12);
-  k.what_happened = s.Open(store::GetText(r, 13), "cases.what_happened");
-  k.contact = s.Open(store::GetText(r, 14), "cases.contact");
-  k.worker_name = s.Open(store::GetText(r, 15), "cases.worker_name");
-  k.date_of_birth = s.Open(store::GetText(r, 16), "cases.date_of_birth");
+  if (s != nullptr) {
+    k.what_happened = s->Open(store::GetText(r, 13), "cases.what_happened");
+    k.contact = s->Open(store::GetText(r, 14), "cases.contact");
+    k.worker_name = s->Open(store::GetText(r, 15), "cases.worker_name");
+    k.date_of_birth = s->Open(store::GetText(r, 16), "cases.date_of_birth");
+  }
   if (!store::IsNull(r, 17)) k.assigned_to = store::GetInt(r, 17);
   k.closed_reason = store::GetText(r, 18);
   if (!store::IsNull(r, 19)) k.worker_id = store::GetInt(r, 19);
@@ -291,7 +294,7 @@ core::Result<Case> LoadCase(store::Conn& c, const auth::Principal& who, long lon
   for (const auto& r : rows) {
     const auth::Decision d = auth::Authorize(who, action, {store::GetText(r, 1), std::nullopt});
     if (d != auth::Decision::kAllow) return tl::unexpected(Denied(d));
-    return FromRow(r, s, now);
+    return FromRow(r, &s, now);
   }
   if (!auth::MayPerform(who, action)) return tl::unexpected(Denied(auth::Decision::kForbidden));
   return Fail(ErrorCode::kNotFound, "no such case");
@@ -664,7 +667,7 @@ core::Result<std::vector<Case>> CasesService::List(const auth::Principal& who,
                          << " FROM cases WHERE agency = :a AND (:s = '' OR status = :s2)"
                             " ORDER BY id DESC LIMIT 500",
          soci::use(who.agency), soci::use(status), soci::use(status));
-    for (const auto& r : rows) out.push_back(FromRow(r, s, clock_.Now()));
+    for (const auto& r : rows) out.push_back(FromRow(r, &s, clock_.Now()));
     audit::Append(c, who.ToActor(request_id), {"case.list", "case", "", {{"returned", out.size()}}},
                   clock_.Now());
     return out;
@@ -869,8 +872,9 @@ core::Result<Table> CasesService::ExportCases(const auth::Principal& who, const 
         t[0].push_back(col);
       }
     }
-    // Without a key an analyst's export needs no decryption: a dummy sealer is never used.
-    const registry::DataKey* key = key_;
+    // Without the personal columns nothing is opened (and no key is needed).
+    std::optional<Sealer> sealer;
+    if (personal) sealer.emplace(Sealer{*key_});
     const auto now = clock_.Now();
     soci::rowset<soci::row> rows =
         (c.sql().prepare << "SELECT " << kCaseColumns
@@ -878,33 +882,7 @@ core::Result<Table> CasesService::ExportCases(const auth::Principal& who, const 
                             " ORDER BY id",
          soci::use(who.agency), soci::use(status), soci::use(status));
     for (const auto& r : rows) {
-      Case k;
-      if (personal) {
-        k = FromRow(r, Sealer{*key}, now);
-      } else {
-        // The same row without opening the sealed columns.
-        k.id = store::GetInt(r, 0);
-        k.reference = store::GetText(r, 2);
-        k.source = store::GetText(r, 3);
-        k.status = store::GetText(r, 4);
-        k.language = store::GetText(r, 5);
-        k.created_at = store::GetText(r, 6);
-        k.due_at = store::GetText(r, 7);
-        const auto due = core::ParseUtc(k.due_at);
-        k.overdue = k.status == "new" && due && now > *due;
-        const Json ind = Json::parse(store::GetText(r, 8), nullptr, false);
-        if (ind.is_object()) {
-          for (const auto& [code, strength] : ind.items()) k.indicators[code] = strength;
-        }
-        const Json cats = Json::parse(store::GetText(r, 9), nullptr, false);
-        if (cats.is_array()) {
-          for (const auto& cat : cats) k.categories.push_back(cat.get<std::string>());
-        }
-        k.risk = ScoreRisk(k.indicators);
-        k.provider_name = store::GetText(r, 10);
-        k.employer_name = store::GetText(r, 11);
-        k.location = store::GetText(r, 12);
-      }
+      const Case k = FromRow(r, sealer ? &*sealer : nullptr, now);
       std::string indicators, categories;
       for (const auto& [code, strength] : k.indicators) {
         indicators += (indicators.empty() ? "" : "; ") + code + " (" + strength + ")";
