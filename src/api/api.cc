@@ -941,26 +941,7 @@ void Api::AddLinkageRoutes() {
       Throw(core::ErrorCode::kInvalidArgument,
             "field 'clks' must be a non-empty array of base64 CLKs", "invalid-field");
     }
-    linkage::ClkSet set;
-    for (std::size_t i = 0; i < clks->size(); ++i) {
-      const json& item = (*clks)[i];
-      auto bytes = item.is_string()
-                       ? linkage::FromBase64(item.get_ref<const std::string&>())
-                       : core::Result<std::vector<std::uint8_t>>(tl::unexpected(core::Error{
-                             core::ErrorCode::kInvalidArgument, "not a string", "", std::nullopt}));
-      if (!bytes || bytes->empty()) {
-        Throw(core::ErrorCode::kInvalidArgument,
-              "clks[" + std::to_string(i) + "] is not a base64 CLK", "invalid-field");
-      }
-      if (i == 0) set = linkage::ClkSet(clks->size(), bytes->size() * 8);
-      if (bytes->size() != set.bytes_per_clk()) {
-        Throw(core::ErrorCode::kInvalidArgument,
-              "clks[" + std::to_string(i) + "] has " + std::to_string(bytes->size() * 8) +
-                  " bits where clks[0] has " + std::to_string(set.bits()),
-              "invalid-field");
-      }
-      std::memcpy(set.bytes(i), bytes->data(), bytes->size());
-    }
+    const linkage::ClkSet set = Ok(linkage::ClksFromJson(*clks, "body"));
     std::vector<std::string> refs;
     if (auto r = body.OptionalStringArray("refs", clks->size(), 200)) refs = std::move(*r);
     body.MarkRead("kenes");  // metadata a CLK file may carry; the project's schema rules

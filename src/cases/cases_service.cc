@@ -82,15 +82,7 @@ CasesService::CasesService(store::Database& db, const core::Clock& clock,
                            const registry::DataKey* key)
     : db_(db), clock_(clock), key_(key) {}
 
-core::Status CasesService::NeedKey() const {
-  if (key_ == nullptr) {
-    return Fail(ErrorCode::kUnavailable,
-                "no data key is configured (data.key_file / KENES_DATA_KEY_FILE): reports and "
-                "cases hold personal data",
-                "no-data-key");
-  }
-  return {};
-}
+core::Status CasesService::NeedKey() const { return registry::RequireKey(key_); }
 
 core::Result<long long> CasesService::Reseal(store::Conn& c, const registry::DataKey& from,
                                              const registry::DataKey& to) {

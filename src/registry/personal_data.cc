@@ -298,4 +298,14 @@ std::string SealedKeyId(std::string_view sealed) {
   return parts ? std::string(parts->key_id) : std::string();
 }
 
+core::Status RequireKey(const DataKey* key) {
+  if (key == nullptr) {
+    return core::Fail(core::ErrorCode::kUnavailable,
+                      "no data key is configured (data.key_file / KENES_DATA_KEY_FILE): personal "
+                      "data can be neither stored nor read",
+                      "no-data-key");
+  }
+  return {};
+}
+
 }  // namespace kenes::registry

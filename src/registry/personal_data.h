@@ -75,6 +75,10 @@ class DataKey {
   std::string id_;
 };
 
+// kUnavailable ("no-data-key") when no key is configured: personal data can then be neither
+// stored nor read, by any module.
+core::Status RequireKey(const DataKey* key);
+
 // The key id a sealed value was made with, or "" if `sealed` is not in the sealed text format.
 // Lets key rotation find values still sealed under an old key.
 std::string SealedKeyId(std::string_view sealed);

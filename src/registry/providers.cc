@@ -7,6 +7,7 @@
 
 #include "audit/audit_log.h"
 #include "auth/policy.h"
+#include "core/clock.h"
 #include "core/csv.h"
 #include "core/utf8.h"
 
@@ -21,17 +22,8 @@ constexpr const char* kStatuses[] = {"applied",   "licensed",   "licensed_with_c
                                      "suspended", "refused",    "revoked",
                                      "expired",   "surrendered"};
 
-bool IsDate(std::string_view s) {
-  if (s.size() != 10 || s[4] != '-' || s[7] != '-') return false;
-  for (std::size_t i : {0, 1, 2, 3, 5, 6, 8, 9}) {
-    if (!std::isdigit(static_cast<unsigned char>(s[i]))) return false;
-  }
-  const int y = std::stoi(std::string(s.substr(0, 4))), m = std::stoi(std::string(s.substr(5, 2))),
-            d = std::stoi(std::string(s.substr(8, 2)));
-  static constexpr int kDays[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
-  const bool leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
-  return m >= 1 && m <= 12 && d >= 1 && d <= kDays[m - 1] + (m == 2 && leap ? 1 : 0);
-}
+// A calendar date YYYY-MM-DD (core::ParseUtc checks the calendar).
+bool IsDate(std::string_view s) { return s.size() == 10 && core::ParseUtc(s).has_value(); }
 
 core::Error Denied(auth::Decision d) {
   return auth::DeniedError(d, "your roles do not allow changing the provider register",

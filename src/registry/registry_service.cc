@@ -37,27 +37,13 @@ core::Error Denied(auth::Decision d) {
   return auth::DeniedError(d, "your roles do not allow the worker registry", "no such worker");
 }
 
-core::Status NeedKey(const DataKey* key) {
-  if (key == nullptr) {
-    return Fail(ErrorCode::kUnavailable,
-                "no data key is configured (data.key_file / KENES_DATA_KEY_FILE): personal data "
-                "can be neither stored nor read",
-                "no-data-key");
-  }
-  return {};
-}
-
+// A calendar date YYYY-MM-DD (core::ParseUtc checks the calendar).
 bool IsIsoDate(const std::string& s, int& y, int& m, int& d) {
-  if (s.size() != 10 || s[4] != '-' || s[7] != '-') return false;
-  for (std::size_t i : {0, 1, 2, 3, 5, 6, 8, 9}) {
-    if (!std::isdigit(static_cast<unsigned char>(s[i]))) return false;
-  }
+  if (s.size() != 10 || !core::ParseUtc(s)) return false;
   y = std::stoi(s.substr(0, 4));
   m = std::stoi(s.substr(5, 2));
   d = std::stoi(s.substr(8, 2));
-  static constexpr int kDays[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
-  const bool leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
-  return m >= 1 && m <= 12 && d >= 1 && d <= kDays[m - 1] + (m == 2 && leap ? 1 : 0);
+  return true;
 }
 
 // Opens every personal column of a row (columns from 9 on, in kPersonalFields order).
@@ -136,7 +122,7 @@ std::string RegistryService::NormalizePassport(std::string_view passport) {
 }
 
 core::Status RegistryService::CheckKey() {
-  if (auto ok = NeedKey(key_); !ok) return ok;
+  if (auto ok = RequireKey(key_); !ok) return ok;
   return db_.Write([&](store::Conn& c) -> core::Status {
     std::string recorded;
     soci::indicator ind = soci::i_null;
@@ -164,7 +150,7 @@ core::Result<Worker> RegistryService::Create(const auth::Principal& who, const W
   const auth::Decision d =
       auth::Authorize(who, auth::Action::kRegistryWrite, {who.agency, std::nullopt});
   if (d != auth::Decision::kAllow) return tl::unexpected(Denied(d));
-  if (auto ok = NeedKey(key_); !ok) return tl::unexpected(ok.error());
+  if (auto ok = RequireKey(key_); !ok) return tl::unexpected(ok.error());
   WorkerInput w = in;
   // Validation: IIN (check digit, date, century), date of birth, sex, and their agreement.
   std::optional<IinInfo> iin;
@@ -217,26 +203,40 @@ core::Result<Worker> RegistryService::Create(const auth::Principal& who, const W
   }
   return db_.Write([&](store::Conn& c) -> core::Result<Worker> {
     const std::string now = core::FormatUtc(clock_.Now());
+    // One INSERT with every column; absent values go in as NULL.
+    std::string sql =
+        "INSERT INTO workers (agency, created_by, created_at, visa_route, visa_start, visa_end,"
+        " recruitment_agency, scheme_operator, iin_index, passport_index" +
+        PersonalColumns() + ") VALUES (:a, :u, :t, :vr, :vs, :ve, :ra, :so, :ii, :pi";
+    for (std::size_t f = 0; f < kPersonalFieldCount; ++f) sql += ", :f" + std::to_string(f);
+    sql += ") RETURNING id";
+    std::string values[kPersonalFieldCount + 2];
+    soci::indicator present[kPersonalFieldCount + 2];
+    const std::optional<std::string>* optional[kPersonalFieldCount + 2] = {&iin_index,
+                                                                           &passport_index};
+    for (std::size_t f = 0; f < kPersonalFieldCount; ++f) optional[2 + f] = &sealed[f];
+    for (std::size_t i = 0; i < kPersonalFieldCount + 2; ++i) {
+      values[i] = optional[i]->value_or("");
+      present[i] = optional[i]->has_value() ? soci::i_ok : soci::i_null;
+    }
     long long id = 0;
-    c.sql() << "INSERT INTO workers (agency, created_by, created_at, visa_route, visa_start,"
-               " visa_end, recruitment_agency, scheme_operator) VALUES (:a, :u, :t, :vr, :vs, :ve,"
-               " :ra, :so) RETURNING id",
-        soci::use(who.agency), soci::use(who.user_id), soci::use(now), soci::use(w.visa_route),
-        soci::use(w.visa_start), soci::use(w.visa_end), soci::use(w.recruitment_agency),
-        soci::use(w.scheme_operator), soci::into(id);
-    for (std::size_t f = 0; f < kPersonalFieldCount; ++f) {
-      if (!sealed[f]) continue;
-      c.sql() << "UPDATE workers SET " << kPersonalFields[f] << " = :v WHERE id = :id",
-          soci::use(*sealed[f]), soci::use(id);
+    soci::statement insert(c.sql());
+    insert.exchange(soci::use(who.agency));
+    insert.exchange(soci::use(who.user_id));
+    insert.exchange(soci::use(now));
+    insert.exchange(soci::use(w.visa_route));
+    insert.exchange(soci::use(w.visa_start));
+    insert.exchange(soci::use(w.visa_end));
+    insert.exchange(soci::use(w.recruitment_agency));
+    insert.exchange(soci::use(w.scheme_operator));
+    for (std::size_t i = 0; i < kPersonalFieldCount + 2; ++i) {
+      insert.exchange(soci::use(values[i], present[i]));
     }
-    if (iin_index) {
-      c.sql() << "UPDATE workers SET iin_index = :v WHERE id = :id", soci::use(*iin_index),
-          soci::use(id);
-    }
-    if (passport_index) {
-      c.sql() << "UPDATE workers SET passport_index = :v WHERE id = :id",
-          soci::use(*passport_index), soci::use(id);
-    }
+    insert.exchange(soci::into(id));
+    insert.alloc();
+    insert.prepare(sql);
+    insert.define_and_bind();
+    insert.execute(true);
     nlohmann::json recorded = nlohmann::json::array();
     for (std::size_t f = 0; f < kPersonalFieldCount; ++f) {
       if (w.personal[f]) recorded.push_back(kPersonalFields[f]);
@@ -262,7 +262,7 @@ core::Result<Worker> RegistryService::Create(const auth::Principal& who, const W
 
 core::Result<Worker> RegistryService::Get(const auth::Principal& who, long long id,
                                           const std::string& request_id) {
-  if (auto ok = NeedKey(key_); !ok) return tl::unexpected(ok.error());
+  if (auto ok = RequireKey(key_); !ok) return tl::unexpected(ok.error());
   return db_.Write([&](store::Conn& c) -> core::Result<Worker> {
     soci::rowset<soci::row> rows =
         (c.sql().prepare << "SELECT " << SelectColumns() << " FROM workers WHERE id = :id",
@@ -312,14 +312,14 @@ core::Result<std::vector<Worker>> RegistryService::Find(const auth::Principal& w
 core::Result<std::vector<Worker>> RegistryService::FindByIin(const auth::Principal& who,
                                                              const std::string& iin,
                                                              const std::string& request_id) {
-  if (auto ok = NeedKey(key_); !ok) return tl::unexpected(ok.error());
+  if (auto ok = RequireKey(key_); !ok) return tl::unexpected(ok.error());
   return Find(who, "iin_index", key_->BlindIndex("iin", NormalizeIin(iin)), request_id);
 }
 
 core::Result<std::vector<Worker>> RegistryService::FindByPassport(const auth::Principal& who,
                                                                   const std::string& passport,
                                                                   const std::string& request_id) {
-  if (auto ok = NeedKey(key_); !ok) return tl::unexpected(ok.error());
+  if (auto ok = RequireKey(key_); !ok) return tl::unexpected(ok.error());
   return Find(who, "passport_index", key_->BlindIndex("passport", NormalizePassport(passport)),
               request_id);
 }
@@ -327,7 +327,7 @@ core::Result<std::vector<Worker>> RegistryService::FindByPassport(const auth::Pr
 core::Result<std::vector<Worker>> RegistryService::List(const auth::Principal& who,
                                                         long long before, int limit,
                                                         const std::string& request_id) {
-  if (auto ok = NeedKey(key_); !ok) return tl::unexpected(ok.error());
+  if (auto ok = RequireKey(key_); !ok) return tl::unexpected(ok.error());
   if (!auth::MayPerform(who, auth::Action::kRegistryRead)) {
     return tl::unexpected(Denied(auth::Decision::kForbidden));
   }
@@ -399,47 +399,41 @@ core::Result<RotationReport> RegistryService::RotateKey(store::Database& db, con
                                                         const std::vector<Resealer>& others) {
   return db.Write([&](store::Conn& c) -> core::Result<RotationReport> {
     RotationReport report;
+    for (std::size_t f = 0; f < kPersonalFieldCount; ++f) {
+      const std::string context = Context(f);
+      auto n = ResealColumn(c, current, next, "workers", {"id"}, kPersonalFields[f],
+                            [&](const std::vector<std::string>&) { return context; });
+      if (!n) return tl::unexpected(n.error());
+      report.fields += *n;
+    }
+    // The blind indexes are keyed too: recompute them from the (now re-sealed) values.
     struct Row {
       long long id;
-      std::optional<std::string> fields[kPersonalFieldCount];
+      std::string iin, passport;
     };
     std::vector<Row> rows;
     {
-      soci::rowset<soci::row> rs =
-          (c.sql().prepare << "SELECT id" << PersonalColumns() << " FROM workers ORDER BY id");
+      soci::rowset<soci::row> rs = c.sql().prepare
+                                   << "SELECT id, iin, passport_number FROM workers";
       for (const auto& r : rs) {
-        Row row{store::GetInt(r, 0), {}};
-        for (std::size_t f = 0; f < kPersonalFieldCount; ++f) {
-          if (!store::IsNull(r, 1 + f)) row.fields[f] = store::GetText(r, 1 + f);
-        }
-        rows.push_back(std::move(row));
+        rows.push_back({store::GetInt(r, 0), store::GetText(r, 1), store::GetText(r, 2)});
       }
     }
-    for (Row& row : rows) {
-      std::optional<std::string> plain[kPersonalFieldCount];
-      for (std::size_t f = 0; f < kPersonalFieldCount; ++f) {
-        if (!row.fields[f]) continue;
-        auto opened = current.Open(*row.fields[f], Context(f));
-        if (!opened) {
-          return Fail(ErrorCode::kUnavailable, "worker " + std::to_string(row.id) + ", " +
-                                                   kPersonalFields[f] + ": " +
-                                                   opened.error().message);
-        }
-        plain[f] = std::move(*opened);
-        const std::string resealed = next.Seal(*plain[f], Context(f));
-        c.sql() << "UPDATE workers SET " << kPersonalFields[f] << " = :v WHERE id = :id",
-            soci::use(resealed), soci::use(row.id);
-        ++report.fields;
+    for (const Row& row : rows) {
+      std::string index[2];
+      soci::indicator present[2] = {soci::i_null, soci::i_null};
+      const std::pair<const std::string*, const char*> sources[2] = {{&row.iin, "iin"},
+                                                                     {&row.passport, "passport"}};
+      for (int i = 0; i < 2; ++i) {
+        if (sources[i].first->empty()) continue;
+        auto plain = next.Open(*sources[i].first, Context(i == 0 ? kIin : kPassport));
+        if (!plain) return tl::unexpected(plain.error());
+        if (plain->empty()) continue;
+        index[i] = next.BlindIndex(sources[i].second, *plain);
+        present[i] = soci::i_ok;
       }
-      soci::indicator iin_null = plain[kIin] ? soci::i_ok : soci::i_null;
-      soci::indicator passport_null =
-          plain[kPassport] && !plain[kPassport]->empty() ? soci::i_ok : soci::i_null;
-      const std::string iin_index = plain[kIin] ? next.BlindIndex("iin", *plain[kIin]) : "";
-      const std::string passport_index =
-          passport_null == soci::i_ok ? next.BlindIndex("passport", *plain[kPassport]) : "";
       c.sql() << "UPDATE workers SET iin_index = :i, passport_index = :p WHERE id = :id",
-          soci::use(iin_index, iin_null), soci::use(passport_index, passport_null),
-          soci::use(row.id);
+          soci::use(index[0], present[0]), soci::use(index[1], present[1]), soci::use(row.id);
       ++report.workers;
     }
     for (const Resealer& reseal : others) {

@@ -78,6 +78,28 @@ core::Result<std::vector<std::uint8_t>> FromBase64(std::string_view text) {
   return out;
 }
 
+core::Result<ClkSet> ClksFromJson(const nlohmann::json& list, const std::string& origin) {
+  ClkSet clks;
+  std::size_t bytes = 0;
+  for (std::size_t i = 0; i < list.size(); ++i) {
+    const std::string where = origin + ": clks[" + std::to_string(i) + "]";
+    if (!list[i].is_string()) return Fail(ErrorCode::kInvalidArgument, where + ": not a string");
+    auto decoded = FromBase64(list[i].get_ref<const std::string&>());
+    if (!decoded) return Fail(ErrorCode::kInvalidArgument, where + ": " + decoded.error().message);
+    if (i == 0) {
+      if (decoded->empty()) return Fail(ErrorCode::kInvalidArgument, where + ": empty CLK");
+      bytes = decoded->size();
+      clks = ClkSet(list.size(), bytes * 8);
+    } else if (decoded->size() != bytes) {
+      return Fail(ErrorCode::kInvalidArgument, where + ": " + std::to_string(decoded->size() * 8) +
+                                                   " bits where clks[0] has " +
+                                                   std::to_string(bytes * 8));
+    }
+    std::memcpy(clks.bytes(i), decoded->data(), bytes);
+  }
+  return clks;
+}
+
 core::Result<ClkFile> ReadClkFile(const std::string& path) {
   std::ifstream in(path, std::ios::binary);
   if (!in) return Fail(ErrorCode::kUnavailable, path + ": cannot open: " + std::strerror(errno));
@@ -93,25 +115,10 @@ core::Result<ClkFile> ReadClkFile(const std::string& path) {
     return Fail(ErrorCode::kInvalidArgument,
                 path + ": not a CLK file: expected an object with a \"clks\" array");
   }
-  const nlohmann::json& list = doc["clks"];
   ClkFile file;
-  std::size_t bytes = 0;
-  for (std::size_t i = 0; i < list.size(); ++i) {
-    const std::string where = path + ": clks[" + std::to_string(i) + "]";
-    if (!list[i].is_string()) return Fail(ErrorCode::kInvalidArgument, where + ": not a string");
-    auto decoded = FromBase64(list[i].get_ref<const std::string&>());
-    if (!decoded) return Fail(ErrorCode::kInvalidArgument, where + ": " + decoded.error().message);
-    if (i == 0) {
-      if (decoded->empty()) return Fail(ErrorCode::kInvalidArgument, where + ": empty CLK");
-      bytes = decoded->size();
-      file.clks = ClkSet(list.size(), bytes * 8);
-    } else if (decoded->size() != bytes) {
-      return Fail(ErrorCode::kInvalidArgument, where + ": " + std::to_string(decoded->size() * 8) +
-                                                   " bits where clks[0] has " +
-                                                   std::to_string(bytes * 8));
-    }
-    std::memcpy(file.clks.bytes(i), decoded->data(), bytes);
-  }
+  auto clks = ClksFromJson(doc["clks"], path);
+  if (!clks) return tl::unexpected(clks.error());
+  file.clks = std::move(*clks);
   if (doc.contains("kenes") && doc["kenes"].is_object()) {
     const nlohmann::json& k = doc["kenes"];
     file.info.schema = k.value("schema", "");

@@ -6,6 +6,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <memory>
+#include <nlohmann/json_fwd.hpp>
 #include <optional>
 #include <span>
 #include <string>
@@ -77,6 +78,10 @@ struct ClkFile {
   ClkSet clks;
   ClkFileInfo info;
 };
+
+// The CLKs of an anonlink "clks" array. Errors name `origin` and the index of the offending CLK;
+// every CLK must have the length of the first.
+core::Result<ClkSet> ClksFromJson(const nlohmann::json& list, const std::string& origin);
 
 // Reads {"clks": ["base64", …]} (optionally with "kenes": {…}). Errors name `path` and the index
 // of the offending CLK; every CLK must have the length of the first.
