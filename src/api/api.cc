@@ -10,6 +10,7 @@
 
 #include "api/json_body.h"
 #include "api/problem.h"
+#include "api/route_util.h"
 #include "audit/audit_log.h"
 #include "core/crypto.h"
 #include "payroll/engine/payslip_file.h"
@@ -19,11 +20,6 @@ namespace kenes::api {
 using nlohmann::json;
 
 namespace {
-
-[[noreturn]] void Throw(core::ErrorCode code, const std::string& message,
-                        const std::string& type = {}) {
-  throw core::Failure(core::Error{code, message, type, {}});
-}
 
 // Request ids need to be unique, not secret: a random per-process prefix and a counter, which
 // costs nothing per request (no system call for randomness).
@@ -96,8 +92,10 @@ json AgencyJson(const auth::Agency& a) {
 class MeParts {
  public:
   MeParts() {
+    // Permissions depend on the roles and on whether the agency is a foreign ministry.
     for (unsigned mask = 0; mask < permissions_.size(); ++mask) {
       auth::Principal p;
+      p.agency = (mask & kMinistryBit) != 0 ? "kz-mfa" : "kz-mlsp";
       for (auth::Role r : auth::kAllRoles) {
         if (mask & Bit(r)) p.roles.push_back(r);
       }
@@ -109,9 +107,9 @@ class MeParts {
     }
     for (const auto& a : auth::Agencies()) agencies_[std::string(a.code)] = AgencyJson(a).dump();
   }
-  const std::string& Permissions(const std::vector<auth::Role>& roles) const {
-    unsigned mask = 0;
-    for (auth::Role r : roles) mask |= Bit(r);
+  const std::string& Permissions(const auth::Principal& p) const {
+    unsigned mask = auth::IsForeignMinistry(p.agency) ? kMinistryBit : 0;
+    for (auth::Role r : p.roles) mask |= Bit(r);
     return permissions_[mask];
   }
   const std::string& Agency(const std::string& code) const {
@@ -122,7 +120,8 @@ class MeParts {
 
  private:
   static unsigned Bit(auth::Role r) { return 1u << static_cast<unsigned>(r); }
-  std::array<std::string, 1u << std::size(auth::kAllRoles)> permissions_;
+  static constexpr unsigned kMinistryBit = 1u << std::size(auth::kAllRoles);
+  std::array<std::string, 2u << std::size(auth::kAllRoles)> permissions_;
   std::map<std::string, std::string> agencies_;
 };
 
@@ -141,7 +140,7 @@ std::string MeBody(const auth::Principal& p) {
   body += R"(,"agency":)";
   body += parts.Agency(p.agency);
   body += R"(,"permissions":)";
-  body += parts.Permissions(p.roles);
+  body += parts.Permissions(p);
   body += R"(,"session":)";
   body += session.dump(-1, ' ', false, kReplace);
   body += '}';
@@ -178,17 +177,6 @@ json EventJson(const audit::Record& r) {
           {"request_id", r.request_id},
           {"detail", detail.is_discarded() ? json::object() : detail},
           {"hash", r.hash}};
-}
-
-HttpResponse NoContent() {
-  HttpResponse r;
-  r.status = 204;
-  return r;
-}
-
-template <typename T>
-T Ok(core::Result<T>&& r) {
-  return core::Unwrap(std::move(r));
 }
 
 }  // namespace
@@ -243,16 +231,17 @@ std::optional<long long> RequestContext::QueryInt(const std::string& name, long 
 }
 
 Api::Api(const core::Config& config, store::Database& db, auth::Accounts& accounts,
-         payroll::PayrollService& payroll, linkage::LinkageService& linkage,
-         registry::RegistryService& registry, cases::CasesService& cases, const core::Clock& clock,
-         AccessLog& access_log)
+         const Services& services, const core::Clock& clock, AccessLog& access_log)
     : config_(config),
       db_(db),
       accounts_(accounts),
-      payroll_(payroll),
-      linkage_(linkage),
-      registry_(registry),
-      cases_(cases),
+      payroll_(services.payroll),
+      linkage_(services.linkage),
+      registry_(services.registry),
+      cases_(services.cases),
+      dialogue_(services.dialogue),
+      library_(services.library),
+      search_(services.search),
       providers_(db, clock),
       clock_(clock),
       access_log_(access_log),
@@ -262,6 +251,9 @@ Api::Api(const core::Config& config, store::Database& db, auth::Accounts& accoun
   AddLinkageRoutes();
   AddRegistryRoutes();
   AddCaseRoutes();
+  AddDialogueRoutes();
+  AddLibraryRoutes();
+  AddSearchRoutes();
 }
 
 void Api::Add(const std::string& method, const std::string& pattern, Handler handler,

@@ -21,10 +21,13 @@
 #include "cases/cases_service.h"
 #include "core/clock.h"
 #include "core/config.h"
+#include "dialogue/dialogue_service.h"
+#include "library/library_service.h"
 #include "linkage/linkage_service.h"
 #include "payroll/payroll_service.h"
 #include "registry/providers.h"
 #include "registry/registry_service.h"
+#include "search/search_index.h"
 #include "store/database.h"
 
 namespace kenes::api {
@@ -51,11 +54,20 @@ class Api {
  public:
   using Handler = std::function<HttpResponse(RequestContext&)>;
 
+  // The module services the routes call.
+  struct Services {
+    payroll::PayrollService& payroll;
+    linkage::LinkageService& linkage;
+    registry::RegistryService& registry;
+    cases::CasesService& cases;
+    dialogue::DialogueService& dialogue;
+    library::LibraryService& library;
+    search::SearchService& search;
+  };
+
   // REQUIRES: every reference outlives this object.
   Api(const core::Config& config, store::Database& db, auth::Accounts& accounts,
-      payroll::PayrollService& payroll, linkage::LinkageService& linkage,
-      registry::RegistryService& registry, cases::CasesService& cases, const core::Clock& clock,
-      AccessLog& access_log);
+      const Services& services, const core::Clock& clock, AccessLog& access_log);
 
   HttpResponse Handle(HttpRequest& request);
   // Renders errors the HTTP server finds before a request is whole (413, 431, 400, 503).
@@ -84,6 +96,9 @@ class Api {
   void AddLinkageRoutes();
   void AddRegistryRoutes();
   void AddCaseRoutes();
+  void AddDialogueRoutes();  // dialogue_routes.cc
+  void AddLibraryRoutes();   // library_routes.cc
+  void AddSearchRoutes();    // library_routes.cc
   HttpResponse Dispatch(RequestContext& ctx, std::string& route_name);
   void Secure(HttpResponse& response, bool api) const;
   std::string SessionCookie(const std::string& token, int max_age_seconds) const;
@@ -95,6 +110,9 @@ class Api {
   linkage::LinkageService& linkage_;
   registry::RegistryService& registry_;
   cases::CasesService& cases_;
+  dialogue::DialogueService& dialogue_;
+  library::LibraryService& library_;
+  search::SearchService& search_;
   registry::ProviderRegister providers_;
   const core::Clock& clock_;
   AccessLog& access_log_;

@@ -27,7 +27,11 @@ TEST(OpenApiTest, DocumentAndRouterAgree) {
   linkage::LinkageService linkage(*db, core::SystemClock());
   registry::RegistryService registry(*db, core::SystemClock(), nullptr);
   cases::CasesService cases(*db, core::SystemClock(), nullptr);
-  Api api(config, *db, accounts, payroll, linkage, registry, cases, core::SystemClock(), log);
+  dialogue::DialogueService dialogue(*db, core::SystemClock());
+  library::LibraryService library(*db, core::SystemClock());
+  search::SearchService search(*db);
+  Api api(config, *db, accounts, {payroll, linkage, registry, cases, dialogue, library, search},
+          core::SystemClock(), log);
 
   std::set<std::pair<std::string, std::string>> routed;
   for (const auto& [method, pattern] : api.Routes()) {

@@ -85,8 +85,13 @@ int Serve(const core::Config& config, bool migrate, const std::string& port_file
     spdlog::warn("no data key (data.key_file / KENES_DATA_KEY_FILE): the worker registry is off");
   }
   cases::CasesService cases_service(*db, core::SystemClock(), data_key ? &*data_key : nullptr);
-  api::Api api(config, *db, accounts, payroll_service, linkage_service, registry_service,
-               cases_service, core::SystemClock(), access_log);
+  dialogue::DialogueService dialogue_service(*db, core::SystemClock());
+  library::LibraryService library_service(*db, core::SystemClock());
+  search::SearchService search_service(*db);
+  api::Api api(config, *db, accounts,
+               {payroll_service, linkage_service, registry_service, cases_service, dialogue_service,
+                library_service, search_service},
+               core::SystemClock(), access_log);
   api::ServerLimits limits;
   limits.threads = config.server.threads;
   limits.max_connections = config.server.max_connections;

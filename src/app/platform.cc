@@ -4,10 +4,13 @@
 #include "auth/accounts.h"
 #include "cases/cases_service.h"
 #include "core/crypto.h"
+#include "dialogue/dialogue_service.h"
+#include "library/library_service.h"
 #include "linkage/linkage_service.h"
 #include "payroll/payroll_service.h"
 #include "registry/providers.h"
 #include "registry/registry_service.h"
+#include "search/search_index.h"
 
 namespace kenes::app {
 
@@ -19,6 +22,9 @@ std::vector<store::Migration> AllMigrations() {
   for (auto& m : registry::RegistryService::Migrations()) all.push_back(std::move(m));
   for (auto& m : registry::ProviderRegister::Migrations()) all.push_back(std::move(m));
   for (auto& m : cases::CasesService::Migrations()) all.push_back(std::move(m));
+  for (auto& m : search::SearchService::Migrations()) all.push_back(std::move(m));
+  for (auto& m : library::LibraryService::Migrations()) all.push_back(std::move(m));
+  for (auto& m : dialogue::DialogueService::Migrations()) all.push_back(std::move(m));
   return all;
 }
 

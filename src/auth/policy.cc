@@ -52,6 +52,14 @@ std::string_view ActionName(Action action) {
       return "provider.read";
     case Action::kProviderWrite:
       return "provider.write";
+    case Action::kDialogueRead:
+      return "dialogue.read";
+    case Action::kDialogueWrite:
+      return "dialogue.write";
+    case Action::kLibraryRead:
+      return "library.read";
+    case Action::kLibraryWrite:
+      return "library.write";
   }
   return "unknown";
 }
@@ -112,12 +120,30 @@ const std::vector<Grant>& Grants() {
     // The provider register is public data: everyone reads it; officers keep it current.
     for (Role r : kAllRoles) g.push_back({r, kProviderRead, kAnyAgency});
     for (Role r : {kSupervisor, kOfficer}) g.push_back({r, kProviderWrite, kOwnAgency});
+    // The Strategic Dialogue record is shared by all four agencies; the foreign ministries'
+    // desk officers keep it (either side may edit: it is one joint record).
+    for (Role r : kAllRoles) g.push_back({r, kDialogueRead, kAnyAgency});
+    for (Role r : {kAdmin, kSupervisor, kOfficer}) {
+      g.push_back({r, kDialogueWrite, kAnyAgency, AgencyKind::kForeignMinistry});
+    }
+    // Library documents: everyone reads what each document's visibility lets them see; the
+    // people who do the work write their own agency's documents.
+    for (Role r : kAllRoles) g.push_back({r, kLibraryRead, kAnyAgency});
+    for (Role r : {kSupervisor, kOfficer, kAnalyst}) g.push_back({r, kLibraryWrite, kOwnAgency});
     return g;
   }();
   return grants;
 }
 
+bool IsForeignMinistry(std::string_view agency) {
+  return agency == "kz-mfa" || agency == "uk-fcdo";
+}
+
 namespace {
+
+bool Applies(const Grant& g, const Principal& who) {
+  return who.HasRole(g.role) && (g.agencies == AgencyKind::kAny || IsForeignMinistry(who.agency));
+}
 
 bool Covers(Scope scope, const Principal& who, const RecordRef& record) {
   switch (scope) {
@@ -139,7 +165,7 @@ std::optional<Scope> WidestScope(const Principal& who, Action action) {
   std::optional<Scope> widest;
   if (who.system) return Scope::kAnyAgency;
   for (const Grant& g : Grants()) {
-    if (g.action == action && who.HasRole(g.role) && (!widest || Width(g.scope) > Width(*widest))) {
+    if (g.action == action && Applies(g, who) && (!widest || Width(g.scope) > Width(*widest))) {
       widest = g.scope;
     }
   }
@@ -150,7 +176,7 @@ Decision Authorize(const Principal& who, Action action, const RecordRef& record)
   if (who.system) return Decision::kAllow;
   bool any = false;
   for (const Grant& g : Grants()) {
-    if (g.action != action || !who.HasRole(g.role)) continue;
+    if (g.action != action || !Applies(g, who)) continue;
     any = true;
     if (Covers(g.scope, who, record)) return Decision::kAllow;
   }

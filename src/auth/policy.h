@@ -38,6 +38,10 @@ enum class Action {
   kCaseAggregate,  // dashboards and exports (personal columns only with kCaseRead)
   kProviderRead,   // the labour-provider register (public data)
   kProviderWrite,  // import register updates
+  kDialogueRead,   // the Strategic Dialogue record and its briefing pack
+  kDialogueWrite,  // meetings, agreements, commitments, indicators (foreign ministries only)
+  kLibraryRead,    // expertise-library documents (further limited by each one's visibility)
+  kLibraryWrite,   // write and revise the agency's own library documents
 };
 
 inline constexpr Action kAllActions[] = {
@@ -48,7 +52,9 @@ inline constexpr Action kAllActions[] = {
     Action::kPayrollCheck,    Action::kPayrollRead,   Action::kLinkageManage,
     Action::kLinkageRead,     Action::kRegistryWrite, Action::kRegistryRead,
     Action::kCaseRead,        Action::kCaseWrite,     Action::kCaseSupervise,
-    Action::kCaseAggregate,   Action::kProviderRead,  Action::kProviderWrite};
+    Action::kCaseAggregate,   Action::kProviderRead,  Action::kProviderWrite,
+    Action::kDialogueRead,    Action::kDialogueWrite, Action::kLibraryRead,
+    Action::kLibraryWrite};
 
 std::string_view ActionName(Action action);
 
@@ -59,11 +65,21 @@ enum class Scope {
   kAnyAgency,  // every agency's records
 };
 
+// Which agencies a grant applies to.
+enum class AgencyKind {
+  kAny,
+  kForeignMinistry,  // kz-mfa and uk-fcdo, who keep the Strategic Dialogue record
+};
+
 struct Grant {
   Role role;
   Action action;
   Scope scope;
+  AgencyKind agencies = AgencyKind::kAny;
 };
+
+// Is `agency` one of the two foreign ministries?
+bool IsForeignMinistry(std::string_view agency);
 
 // The declarative table itself.
 const std::vector<Grant>& Grants();

@@ -37,6 +37,10 @@ case.supervise      -     O          -       -       -       -
 case.aggregate      -     O          O       O       -       -
 provider.read       A     A          A       A       A       A
 provider.write      -     O          O       -       -       -
+dialogue.read       A     A          A       A       A       A
+dialogue.write      -     -          -       -       -       -
+library.read        A     A          A       A       A       A
+library.write       -     O          O       O       -       -
 )";
 
 std::map<std::string, std::map<std::string, char>> ParseMatrix() {
@@ -125,6 +129,28 @@ TEST(PolicyTest, RolesCombineToTheWidestGrant) {
   p.roles = {Role::kViewer, Role::kAuditor};
   EXPECT_EQ(Authorize(p, Action::kAuditRead, RecordRef{"uk-fwa", 2}), Decision::kAllow);
   EXPECT_EQ(Authorize(p, Action::kAuditRead, RecordRef{"kz-mlsp", 3}), Decision::kNotFound);
+}
+
+TEST(PolicyTest, OnlyTheForeignMinistriesEditTheDialogueRecord) {
+  for (const char* agency : {"kz-mfa", "uk-fcdo", "kz-mlsp", "uk-fwa"}) {
+    const bool ministry = std::string(agency) == "kz-mfa" || std::string(agency) == "uk-fcdo";
+    for (Role role : kAllRoles) {
+      Principal p;
+      p.user_id = 1;
+      p.agency = agency;
+      p.roles = {role};
+      const bool editor =
+          ministry && (role == Role::kAdmin || role == Role::kSupervisor || role == Role::kOfficer);
+      const std::string where = std::string(agency) + " / " + std::string(RoleName(role));
+      EXPECT_EQ(MayPerform(p, Action::kDialogueWrite), editor) << where;
+      EXPECT_EQ(Authorize(p, Action::kDialogueWrite, RecordRef{"kz-mfa", std::nullopt}),
+                editor ? Decision::kAllow : Decision::kForbidden)
+          << where;
+      EXPECT_EQ(Authorize(p, Action::kDialogueRead, RecordRef{"kz-mfa", std::nullopt}),
+                Decision::kAllow)
+          << where;
+    }
+  }
 }
 
 TEST(PolicyTest, SystemMayDoEverything) {

@@ -1,0 +1,13 @@
+// The /api/v1/dialogue routes (see api.h).
+#include "api/api.h"
+#include "api/json_body.h"
+#include "api/problem.h"
+#include "api/route_util.h"
+
+namespace kenes::api {
+
+using nlohmann::json;
+
+void Api::AddDialogueRoutes() {}
+
+}  // namespace kenes::api
