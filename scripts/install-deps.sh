@@ -7,8 +7,8 @@ packages=(
   build-essential cmake ninja-build pkg-config ccache
   libboost-dev libsqlite3-dev libsoci-dev libpq-dev postgresql-15
   libsodium-dev libssl-dev libicu-dev libxlsxwriter-dev nlohmann-json3-dev libcli11-dev libspdlog-dev libfmt-dev
-  libexpected-dev libtomlplusplus-dev libgtest-dev libgmock-dev libbenchmark-dev libcsv-dev
-  libopenmpi-dev openmpi-bin wrk curl sqlite3
+  libexpected-dev libtomlplusplus-dev libgtest-dev libgmock-dev libbenchmark-dev libcsv-dev libcmark-dev
+  libopenmpi-dev openmpi-bin wrk curl sqlite3 libkainjow-mustache-dev chromium
 )
 # `--bench` adds what only the benchmarks need (the pandas baseline, GNU time for peak memory).
 if [ "${1:-}" = "--bench" ]; then packages+=(python3-pandas time); fi

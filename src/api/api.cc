@@ -296,7 +296,7 @@ void Api::Secure(HttpResponse& r, bool api) const {
       {"X-Frame-Options", "DENY"},
       {"Referrer-Policy", "no-referrer"},
       {"Cache-Control", "no-store"}};
-  r.fixed_headers = api ? &kApi : &kDocument;
+  if (r.fixed_headers == nullptr) r.fixed_headers = api ? &kApi : &kDocument;  // a route's own
 }
 
 HttpResponse Api::RenderServerError(int status, const std::string& slug,
@@ -867,6 +867,14 @@ bool Api::IsBulkUpload(std::string_view method, std::string_view target) {
   if (method == "POST" && target.starts_with(kCases) && target.ends_with(kAttachments) &&
       target.size() > kCases.size() + kAttachments.size() &&
       target.substr(kCases.size(), target.size() - kCases.size() - kAttachments.size())
+              .find_first_not_of("0123456789") == std::string_view::npos) {
+    return true;
+  }
+  // POST /api/v1/library/documents/{id}/attachments (library_routes.cc)
+  constexpr std::string_view kLibrary = "/api/v1/library/documents/";
+  if (method == "POST" && target.starts_with(kLibrary) && target.ends_with(kAttachments) &&
+      target.size() > kLibrary.size() + kAttachments.size() &&
+      target.substr(kLibrary.size(), target.size() - kLibrary.size() - kAttachments.size())
               .find_first_not_of("0123456789") == std::string_view::npos) {
     return true;
   }

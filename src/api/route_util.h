@@ -27,4 +27,18 @@ inline HttpResponse NoContent() {
   return r;
 }
 
+// Security headers for a self-contained HTML page an API route renders (a briefing pack, a
+// library document): inline styles and data: images only, no script, never framed, not cached.
+inline const HeaderList* RenderedPageHeaders() {
+  static const HeaderList headers = {
+      {"Content-Security-Policy",
+       "default-src 'none'; style-src 'unsafe-inline'; img-src data:; base-uri 'none'; "
+       "form-action 'none'; frame-ancestors 'none'"},
+      {"X-Content-Type-Options", "nosniff"},
+      {"X-Frame-Options", "DENY"},
+      {"Referrer-Policy", "no-referrer"},
+      {"Cache-Control", "no-store"}};
+  return &headers;
+}
+
 }  // namespace kenes::api

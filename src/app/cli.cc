@@ -5,6 +5,7 @@
 #include <unistd.h>
 
 #include <CLI/CLI.hpp>
+#include <algorithm>
 #include <chrono>
 #include <fstream>
 #include <iomanip>
@@ -20,7 +21,10 @@
 #include "audit/audit_log.h"
 #include "auth/accounts.h"
 #include "cases/cases_service.h"
+#include "core/atomic_file.h"
 #include "core/crypto.h"
+#include "dialogue/briefing.h"
+#include "dialogue/dialogue_service.h"
 #include "payroll/engine/payslip_file.h"
 #include "registry/registry_service.h"
 
@@ -424,6 +428,28 @@ int Main(int argc, char** argv) {
       ->check(CLI::ExistingFile);
   add_common(rotate_key);
 
+  // brief, dialogue
+  auto* brief = app.add_subcommand("brief", "The briefing pack for a Strategic Dialogue meeting");
+  bool next_meeting = false;
+  brief->add_flag("--next-meeting", next_meeting, "the pack for the next meeting")->required();
+  std::string brief_format = "html", brief_output = "-";
+  brief->add_option("--format", brief_format, "html, md or pdf (pdf needs Chromium)")
+      ->check(CLI::IsMember({"html", "md", "pdf"}));
+  brief->add_option("--output,-o", brief_output, "file to write (default: standard output)");
+  add_common(brief);
+  auto* dialogue_cmd = app.add_subcommand("dialogue", "The Strategic Dialogue record");
+  dialogue_cmd->require_subcommand(0, 1);
+  auto* dialogue_import = dialogue_cmd->add_subcommand(
+      "import", "Load a record (JSON, as src/app/demo/dialogue.json) in one transaction");
+  std::string dialogue_file;
+  dialogue_import->add_option("file", dialogue_file, "the JSON record")
+      ->required()
+      ->check(CLI::ExistingFile);
+  add_common(dialogue_import);
+  auto* dialogue_status =
+      dialogue_cmd->add_subcommand("agreements", "Every agreement and its ratification state");
+  add_common(dialogue_status);
+
   // demo
   auto* demo = app.add_subcommand("demo", "Demo data");
   demo->require_subcommand(0, 1);
@@ -540,6 +566,56 @@ int Main(int argc, char** argv) {
       std::cout << "re-encrypted " << report.fields << " fields of " << report.workers
                 << " workers under key " << next.id() << "; set data.key_file to " << next_key_path
                 << "\n";
+    } else if (brief->parsed()) {
+      dialogue::DialogueService dialogue(*db, core::SystemClock());
+      const auto pack = OrFail(dialogue.Briefing(system));
+      std::string out;
+      if (brief_format == "md") {
+        out = dialogue::RenderBriefingMarkdown(pack);
+      } else if (brief_format == "html") {
+        out = dialogue::RenderBriefingHtml(pack);
+      } else {
+        const auto chromium = dialogue::FindChromium();
+        if (!chromium) {
+          throw CommandError{kExitFailed,
+                             "PDF needs Chromium (apt-get install chromium, or set "
+                             "KENES_CHROMIUM); use --format html and print it instead"};
+        }
+        out = OrFail(dialogue::RenderBriefingPdf(dialogue::RenderBriefingHtml(pack), *chromium));
+      }
+      auto file = OrFail(core::AtomicFile::Create(brief_output));
+      file.Write(out);
+      OrFail(file.Commit());
+    } else if (dialogue_import->parsed()) {
+      std::ifstream in(dialogue_file, std::ios::binary);
+      const std::string text((std::istreambuf_iterator<char>(in)),
+                             std::istreambuf_iterator<char>());
+      nlohmann::json record;
+      try {
+        record = nlohmann::json::parse(text);
+      } catch (const nlohmann::json::parse_error& e) {
+        const auto upto = std::min<size_t>(e.byte == 0 ? 0 : e.byte - 1, text.size());
+        const auto line =
+            1 + std::count(text.begin(), text.begin() + static_cast<long>(upto), '\n');
+        throw CommandError{kExitUsage, dialogue_file + ":" + std::to_string(line) +
+                                           ": not valid JSON: " + e.what()};
+      }
+      dialogue::DialogueService dialogue(*db, core::SystemClock());
+      auto added = dialogue.Import(system, record, request_id);
+      if (!added) {
+        throw CommandError{
+            kExitUsage, dialogue_file + ": " + added.error().message + " (nothing was imported)"};
+      }
+      std::cout << "imported " << *added << " records from " << dialogue_file << "\n";
+    } else if (dialogue_status->parsed()) {
+      dialogue::DialogueService dialogue(*db, core::SystemClock());
+      for (const auto& a : OrFail(dialogue.ListAgreements(system))) {
+        std::cout << a.id << "  " << a.title << "\n    " << a.status_label << "\n";
+        for (const auto& p : a.party_status) {
+          std::cout << "    " << p.party << ": " << p.state
+                    << (p.next_step.empty() ? "" : "; next: " + p.next_step) << "\n";
+        }
+      }
     } else if (demo_load->parsed()) {
       for (const auto& line : OrFail(LoadDemo(*db, config))) std::cout << line << "\n";
     }

@@ -114,6 +114,13 @@ core::Result<std::vector<std::string>> LoadDemo(store::Database& db, const core:
                   kDemoPassword);
     lines.emplace_back(line);
   }
+  // The Strategic Dialogue record: the real meetings and agreements with their sources, and a few
+  // illustrative commitments (marked as such in the data).
+  dialogue::DialogueService dialogue(db, core::SystemClock());
+  auto added = dialogue.Import(system, nlohmann::json::parse(DialogueDemoRecord()), request_id);
+  if (!added) return tl::unexpected(added.error());
+  lines.push_back("Strategic Dialogue record: " + std::to_string(*added) +
+                  " records added (meetings, agreements, commitments, engagements, indicators)");
   lines.insert(lines.begin(), "demo accounts (" + std::to_string(created) +
                                   " created now); password for all: " + std::string(kDemoPassword));
   lines.insert(lines.begin() + 1, "  username         agency    roles       password");

@@ -33,4 +33,7 @@ core::Result<std::unique_ptr<store::Database>> OpenDatabase(const core::Config& 
 // Creates the demo accounts that do not exist yet; returns the lines to print.
 core::Result<std::vector<std::string>> LoadDemo(store::Database& db, const core::Config& config);
 
+// The Strategic Dialogue demo record (src/app/demo/dialogue.json), compiled in.
+const std::string& DialogueDemoRecord();
+
 }  // namespace kenes::app
