@@ -50,6 +50,9 @@ std::optional<TimePoint> ParseUtc(std::string_view s) {
       s[7] != '-' || !Digits(s, 8, 2, &d)) {
     return std::nullopt;
   }
+  // system_clock counts nanoseconds in 64 bits (years 1677-2262): refuse what cannot be held
+  // instead of overflowing.
+  if (y < 1700 || y > 2200) return std::nullopt;
   const year_month_day ymd{year{y}, month{unsigned(mo)}, day{unsigned(d)}};
   if (!ymd.ok()) return std::nullopt;
   TimePoint t = sys_days{ymd};

@@ -24,7 +24,7 @@ const Clock& SystemClock();
 // "2026-11-25T07:43:11.123456Z".
 std::string FormatUtc(TimePoint t);
 // Parses FormatUtc output, and also "YYYY-MM-DDTHH:MM:SSZ" and "YYYY-MM-DD" (midnight UTC).
-// Returns nullopt when `text` is not such a time.
+// Returns nullopt when `text` is not such a time or its year is outside 1700-2200.
 std::optional<TimePoint> ParseUtc(std::string_view text);
 
 }  // namespace kenes::core
