@@ -6,6 +6,7 @@
 
 #include "audit/audit_log.h"
 #include "auth/policy.h"
+#include "core/content_type.h"
 #include "core/crypto.h"
 #include "core/utf8.h"
 #include "registry/registry_service.h"
@@ -542,24 +543,6 @@ core::Result<Case> CasesService::AddNote(const auth::Principal& who, long long i
   });
 }
 
-namespace {
-
-// The media type from the first bytes, never from the name or the client's header.
-std::string SniffType(std::string_view b) {
-  auto starts = [&](std::string_view magic) { return b.substr(0, magic.size()) == magic; };
-  if (starts("%PDF-")) return "application/pdf";
-  if (starts("\x89PNG\r\n\x1a\n")) return "image/png";
-  if (starts("\xff\xd8\xff")) return "image/jpeg";
-  if (starts("GIF87a") || starts("GIF89a")) return "image/gif";
-  if (starts("PK\x03\x04")) return "application/zip";
-  if (!b.empty() && b.find('\0') == std::string_view::npos && core::IsValidUtf8(b)) {
-    return "text/plain; charset=utf-8";
-  }
-  return "";
-}
-
-}  // namespace
-
 core::Result<Case> CasesService::Attach(const auth::Principal& who, long long id,
                                         const std::string& name, std::string_view content,
                                         const std::string& request_id) {
@@ -576,7 +559,7 @@ core::Result<Case> CasesService::Attach(const auth::Principal& who, long long id
     return Fail(ErrorCode::kInvalidArgument, "name must be a file name, not a path",
                 "invalid-field");
   }
-  const std::string type = SniffType(content);
+  const std::string type = core::SniffType(content);
   if (type.empty()) {
     return Fail(ErrorCode::kUnsupportedMedia,
                 "only PDF, PNG, JPEG, GIF, office (zip) files and UTF-8 text are accepted",

@@ -6,7 +6,10 @@
 // Thread-safe: the store is.
 #pragma once
 
+#include <cstddef>
+#include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "auth/principal.h"
@@ -34,6 +37,17 @@ struct Entry {
   std::string body;  // plain text
 };
 
+// The words of `text` as both backends index and query them: runs of letters, digits and marks,
+// each NFKC-case-folded with ICU (and ё read as е), so that "Еңбек", "ЕҢБЕК" and "еңбек" are one
+// term whatever the database's locale. Invalid UTF-8 bytes separate words.
+std::vector<std::string> Terms(std::string_view text);
+
+// `text` HTML-escaped, with the words that match `terms` in <mark>…</mark>: a window of about 30
+// words around the first match (the start of `text` when nothing matches), "…" where cut.
+// `last_is_prefix`: the last term also matches words that start with it.
+std::string Snippet(std::string_view text, const std::vector<std::string>& terms,
+                    bool last_is_prefix);
+
 // Adds or replaces (kind, id). REQUIRES: `conn` is inside Database::Write.
 void Upsert(store::Conn& conn, const Entry& entry);
 // Removes (kind, id) if present. REQUIRES: `conn` is inside Database::Write.
@@ -51,11 +65,19 @@ class SearchService {
  public:
   explicit SearchService(store::Database& db);
 
-  // Hits for `query` that `who` may see (nullptr: anonymous, public entries only), best first.
-  // `kinds` empty: every kind. Errors: kInvalidArgument for an empty or over-long query.
+  static constexpr std::size_t kMaxQueryBytes = 500;
+  static constexpr int kMaxLimit = 100;
+
+  // Hits for `query` that `who` may see (nullptr: anonymous, public entries only; the system
+  // principal sees everything), best first; title matches weigh more than body matches. The
+  // query is plain words, never search-engine syntax: every entry holding all of them matches
+  // (the last also as a prefix unless followed by a space). `kinds` empty: every kind. `limit` is
+  // clamped to [1, kMaxLimit]. Errors: kInvalidArgument for an empty or over-long query or a
+  // malformed kind.
   core::Result<std::vector<Hit>> Search(const auth::Principal* who, const std::string& query,
                                         const std::vector<std::string>& kinds, int limit) const;
 
+  // Schema of this module (versions 700-799).
   static std::vector<store::Migration> Migrations();
 
  private:

@@ -48,7 +48,8 @@ class Conn {
 };
 
 // A numbered schema change. Statements run in order in one transaction; the tokens
-// {{id}} (an auto-increment BIGINT primary key column type) and {{blob}} are replaced per backend.
+// {{id}} (an auto-increment BIGINT primary key column type) and {{blob}} are replaced per backend;
+// a statement that starts with {{sqlite}} or {{postgresql}} runs on that backend only.
 struct Migration {
   int version = 0;
   std::string name;
