@@ -51,11 +51,17 @@ std::optional<HttpResponse> StaticFiles::Serve(const std::string& path) const {
     if (end == std::string::npos) break;
     start = end + 1;
   }
-  if (relative.empty() || relative.back() == '/') relative += "index.html";
-  if (auto r = Load(relative)) return r;
+  const bool directory = relative.empty() || relative.back() == '/';
+  if (auto r = Load(directory ? relative + "index.html" : relative)) return r;
   const auto last = relative.substr(relative.rfind('/') + 1);
-  if (last.find('.') == std::string::npos) return Load("index.html");  // client-side route
-  return std::nullopt;
+  if (!directory && last.find('.') != std::string::npos) return std::nullopt;
+  // A client-side route: the page of its own entry point when there is one (/report and
+  // /report/status load report.html, which carries none of the console's code), else the console.
+  const auto first = relative.substr(0, relative.find('/'));
+  if (!first.empty()) {
+    if (auto r = Load(first + ".html")) return r;
+  }
+  return Load("index.html");
 }
 
 std::optional<HttpResponse> StaticFiles::Load(const std::string& relative) const {

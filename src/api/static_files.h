@@ -1,7 +1,8 @@
 // Serves the built web console (web/dist) for GET and HEAD. Paths are percent-decoded, must not
 // contain "..", backslashes or hidden segments, and must resolve (symlinks included) inside the
-// root, so nothing outside it can be read. Unknown paths without an extension fall back to
-// index.html (client-side routes). Thread-safe: reads files per request, holds no state but the
+// root, so nothing outside it can be read. Unknown paths without an extension are client-side
+// routes: /NAME and /NAME/... load NAME.html when it exists (a page with its own entry point, such
+// as /report), index.html otherwise. Thread-safe: reads files per request, holds no state but the
 // root.
 #pragma once
 
