@@ -550,6 +550,20 @@ TEST_P(CliDatabaseTest, DemoLoadIsIdempotent) {
   EXPECT_NE(second.out.find("(0 created now)"), std::string::npos) << second.out;
   EXPECT_NE(second.out.find("mlsp.admin"), std::string::npos) << second.out;
   EXPECT_EQ(Users().size(), static_cast<size_t>(kDemoAccounts));
+  // The library's demo documents (a leaflet in three linked languages and two guides), once.
+  EXPECT_NE(first.out.find("Expertise library: 5 documents added"), std::string::npos) << first.out;
+  EXPECT_NE(second.out.find("Expertise library: 0 documents added"), std::string::npos)
+      << second.out;
+  long long documents = 0, translated = 0;
+  auto db = Direct();
+  ASSERT_NE(db, nullptr);
+  db->Read([&](store::Conn& c) {
+    c.sql() << "SELECT COUNT(*) FROM library_documents", soci::into(documents);
+    c.sql() << "SELECT COUNT(*) FROM library_documents WHERE translation_of IS NOT NULL",
+        soci::into(translated);
+  });
+  EXPECT_EQ(documents, 5);
+  EXPECT_EQ(translated, 2);
 }
 
 TEST_P(CliDatabaseTest, ConfigFileSuppliesTheDatabase) {

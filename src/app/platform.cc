@@ -1,5 +1,9 @@
 #include "app/platform.h"
 
+#include <algorithm>
+#include <map>
+#include <nlohmann/json.hpp>
+
 #include "audit/audit_log.h"
 #include "auth/accounts.h"
 #include "cases/cases_service.h"
@@ -70,6 +74,56 @@ core::Result<std::unique_ptr<store::Database>> OpenDatabase(const core::Config& 
   return db;
 }
 
+namespace {
+
+// The demo library documents, each created by its demo author unless a document of that agency
+// already has the title (so loading twice adds nothing). Returns how many were added.
+core::Result<int> LoadDemoLibrary(store::Database& db, auth::Accounts& accounts,
+                                  const std::string& request_id) {
+  const auth::Principal system = auth::SystemPrincipal();
+  library::LibraryService library(db, core::SystemClock());
+  const auto record = nlohmann::json::parse(LibraryDemoRecord());
+  std::map<std::string, long long> ids;  // key -> document id
+  int added = 0;
+  for (const auto& d : record.at("documents")) {
+    auto user = accounts.GetUserByName(system, d.at("author").get<std::string>());
+    if (!user) return tl::unexpected(user.error());
+    auth::Principal author;
+    author.user_id = user->id;
+    author.username = user->username;
+    author.display_name = user->display_name;
+    author.agency = user->agency;
+    author.roles = user->roles;
+    library::NewDocument n;
+    n.title = d.at("title").get<std::string>();
+    n.summary = d.value("summary", "");
+    n.body = d.at("body").get<std::string>();
+    n.language = d.at("language").get<std::string>();
+    n.visibility = *search::ParseVisibility(d.at("visibility").get<std::string>());
+    n.tags = d.value("tags", std::vector<std::string>{});
+    library::ListFilter same_language;
+    same_language.language = n.language;
+    same_language.limit = 1000;
+    auto existing = library.List(&author, same_language);
+    if (!existing) return tl::unexpected(existing.error());
+    const auto found = std::find_if(existing->begin(), existing->end(), [&](const auto& e) {
+      return e.title == n.title && e.agency == author.agency;
+    });
+    if (found != existing->end()) {
+      ids[d.at("key").get<std::string>()] = found->id;
+      continue;
+    }
+    if (d.contains("translation_of")) n.translation_of = ids.at(d.at("translation_of"));
+    auto created = library.Create(author, n, request_id);
+    if (!created) return tl::unexpected(created.error());
+    ids[d.at("key").get<std::string>()] = created->id;
+    ++added;
+  }
+  return added;
+}
+
+}  // namespace
+
 core::Result<std::vector<std::string>> LoadDemo(store::Database& db, const core::Config& config) {
   struct DemoUser {
     const char* username;
@@ -121,6 +175,9 @@ core::Result<std::vector<std::string>> LoadDemo(store::Database& db, const core:
   if (!added) return tl::unexpected(added.error());
   lines.push_back("Strategic Dialogue record: " + std::to_string(*added) +
                   " records added (meetings, agreements, commitments, engagements, indicators)");
+  auto documents = LoadDemoLibrary(db, accounts, request_id);
+  if (!documents) return tl::unexpected(documents.error());
+  lines.push_back("Expertise library: " + std::to_string(*documents) + " documents added");
   lines.insert(lines.begin(), "demo accounts (" + std::to_string(created) +
                                   " created now); password for all: " + std::string(kDemoPassword));
   lines.insert(lines.begin() + 1, "  username         agency    roles       password");

@@ -35,5 +35,7 @@ core::Result<std::vector<std::string>> LoadDemo(store::Database& db, const core:
 
 // The Strategic Dialogue demo record (src/app/demo/dialogue.json), compiled in.
 const std::string& DialogueDemoRecord();
+// The demo documents of the expertise library (demo/library.json, compiled in).
+const std::string& LibraryDemoRecord();
 
 }  // namespace kenes::app
