@@ -17,6 +17,7 @@ class StaticFilesTest : public ::testing::Test {
     root_ = tmp_.path() + "/dist";
     fs::create_directories(root_ + "/assets");
     std::ofstream(root_ + "/index.html") << "<!doctype html><title>Kenes</title>";
+    std::ofstream(root_ + "/report.html") << "<!doctype html><title>Report</title>";
     std::ofstream(root_ + "/assets/app-1a2b.js") << "console.log(1)";
     std::ofstream(root_ + "/.env") << "SECRET=1";
     std::ofstream(tmp_.path() + "/secret.txt") << "top secret";
@@ -40,6 +41,18 @@ TEST_F(StaticFilesTest, ServesFilesWithTypesAndCaching) {
   ASSERT_TRUE(files.Serve("/cases/42").has_value());
   EXPECT_EQ(files.Serve("/cases/42")->body, index->body);
   EXPECT_FALSE(files.Serve("/assets/missing.js").has_value());
+}
+
+TEST_F(StaticFilesTest, AnEntryPointServesItsOwnRoutes) {
+  StaticFiles files(root_);
+  for (const char* path : {"/report", "/report/", "/report/status"}) {
+    auto r = files.Serve(path);
+    ASSERT_TRUE(r.has_value()) << path;
+    EXPECT_EQ(r->body, "<!doctype html><title>Report</title>") << path;
+  }
+  // Only the first segment names an entry point; other routes stay with the console.
+  EXPECT_EQ(files.Serve("/cases/report")->body, "<!doctype html><title>Kenes</title>");
+  EXPECT_EQ(files.Serve("/reports")->body, "<!doctype html><title>Kenes</title>");
 }
 
 TEST_F(StaticFilesTest, NothingOutsideTheRootOrHidden) {
