@@ -243,6 +243,7 @@ Api::Api(const core::Config& config, store::Database& db, auth::Accounts& accoun
       library_(services.library),
       search_(services.search),
       providers_(db, clock),
+      organisations_(db, clock),
       clock_(clock),
       access_log_(access_log),
       static_files_(config.server.static_dir) {
@@ -250,6 +251,7 @@ Api::Api(const core::Config& config, store::Database& db, auth::Accounts& accoun
   AddPayrollRoutes();
   AddLinkageRoutes();
   AddRegistryRoutes();
+  AddOrganisationRoutes();
   AddCaseRoutes();
   AddDialogueRoutes();
   AddLibraryRoutes();
@@ -1159,6 +1161,17 @@ json CaseJson(const cases::Case& k, bool with_timeline) {
                        {"author", a.author}});
     }
     j["attachments"] = files;
+    json subjects = json::array();
+    for (const auto& x : k.subjects) {
+      subjects.push_back({{"seq", x.seq},
+                          {"kind", x.kind},
+                          {"id", x.ref_id},
+                          {"role", x.role},
+                          {"name", x.kind == "worker" ? json(nullptr) : json(x.name)},
+                          {"at", x.at},
+                          {"author", x.author}});
+    }
+    j["subjects"] = subjects;
   }
   j["worker_id"] = k.worker_id ? json(*k.worker_id) : json(nullptr);
   return j;
@@ -1324,6 +1337,17 @@ void Api::AddCaseRoutes() {
     body.Finish();
     return JsonResponse(201,
                         CaseJson(Ok(cases_.AddNote(ctx.who(), id, text, ctx.request_id)), true));
+  });
+
+  Add("POST", "/api/v1/cases/{case_id}/subjects", [this](RequestContext& ctx) {
+    const long long id = ctx.IdParam("case_id");
+    auto body = JsonBody::Parse(ctx.request);
+    const std::string kind = body.RequiredString("kind", 20);
+    const long long ref = body.RequiredInt("id", 1, 1'000'000'000'000LL);
+    const std::string role = body.RequiredString("role", 40);
+    body.Finish();
+    return JsonResponse(
+        201, CaseJson(Ok(cases_.AddSubject(ctx.who(), id, kind, ref, role, ctx.request_id)), true));
   });
 
   Add("GET", "/api/v1/cases/dashboard", [this](RequestContext& ctx) {

@@ -25,6 +25,7 @@
 #include "library/library_service.h"
 #include "linkage/linkage_service.h"
 #include "payroll/payroll_service.h"
+#include "registry/organisations.h"
 #include "registry/providers.h"
 #include "registry/registry_service.h"
 #include "search/search_index.h"
@@ -96,9 +97,10 @@ class Api {
   void AddLinkageRoutes();
   void AddRegistryRoutes();
   void AddCaseRoutes();
-  void AddDialogueRoutes();  // dialogue_routes.cc
-  void AddLibraryRoutes();   // library_routes.cc
-  void AddSearchRoutes();    // library_routes.cc
+  void AddOrganisationRoutes();  // organisation_routes.cc
+  void AddDialogueRoutes();      // dialogue_routes.cc
+  void AddLibraryRoutes();       // library_routes.cc
+  void AddSearchRoutes();        // library_routes.cc
   HttpResponse Dispatch(RequestContext& ctx, std::string& route_name);
   void Secure(HttpResponse& response, bool api) const;
   std::string SessionCookie(const std::string& token, int max_age_seconds) const;
@@ -114,6 +116,7 @@ class Api {
   library::LibraryService& library_;
   search::SearchService& search_;
   registry::ProviderRegister providers_;
+  registry::OrganisationRegister organisations_;
   const core::Clock& clock_;
   AccessLog& access_log_;
   StaticFiles static_files_;

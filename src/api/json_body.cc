@@ -70,6 +70,12 @@ std::string JsonBody::RequiredString(const std::string& key, size_t max_bytes) {
   return *s;
 }
 
+long long JsonBody::RequiredInt(const std::string& key, long long lo, long long hi) {
+  auto v = OptionalInt(key, lo, hi);
+  if (!v) Bad("missing-field", "field '" + key + "' is required");
+  return *v;
+}
+
 std::optional<bool> JsonBody::OptionalBool(const std::string& key) {
   const auto* v = Field(key);
   if (v == nullptr) return std::nullopt;

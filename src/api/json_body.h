@@ -24,6 +24,7 @@ class JsonBody {
   std::optional<std::string> OptionalString(const std::string& key, size_t max_bytes);
   std::optional<bool> OptionalBool(const std::string& key);
   std::optional<long long> OptionalInt(const std::string& key, long long lo, long long hi);
+  long long RequiredInt(const std::string& key, long long lo, long long hi);
   std::optional<std::vector<std::string>> OptionalStringArray(const std::string& key,
                                                               size_t max_items, size_t max_bytes);
   std::vector<std::string> RequiredStringArray(const std::string& key, size_t max_items,

@@ -12,6 +12,7 @@
 #include "library/library_service.h"
 #include "linkage/linkage_service.h"
 #include "payroll/payroll_service.h"
+#include "registry/organisations.h"
 #include "registry/providers.h"
 #include "registry/registry_service.h"
 #include "search/search_index.h"
@@ -25,6 +26,7 @@ std::vector<store::Migration> AllMigrations() {
   for (auto& m : linkage::LinkageService::Migrations()) all.push_back(std::move(m));
   for (auto& m : registry::RegistryService::Migrations()) all.push_back(std::move(m));
   for (auto& m : registry::ProviderRegister::Migrations()) all.push_back(std::move(m));
+  for (auto& m : registry::OrganisationRegister::Migrations()) all.push_back(std::move(m));
   for (auto& m : cases::CasesService::Migrations()) all.push_back(std::move(m));
   for (auto& m : search::SearchService::Migrations()) all.push_back(std::move(m));
   for (auto& m : library::LibraryService::Migrations()) all.push_back(std::move(m));

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <map>
 #include <nlohmann/json.hpp>
 
 #include "audit/audit_log.h"
@@ -37,24 +38,7 @@ core::Error Denied(auth::Decision d, const char* what = "no such case") {
 
 // Free text from the public or an officer: well-formed, bounded, no markup that could run.
 core::Status CheckText(const char* field, const std::string& v, std::size_t max, bool required) {
-  auto bad = [&](const std::string& why) {
-    return Fail(ErrorCode::kInvalidArgument, std::string(field) + " " + why, "invalid-field");
-  };
-  if (required && v.empty()) return bad("is required");
-  if (v.size() > max) return bad("is longer than " + std::to_string(max) + " bytes");
-  if (!core::IsValidUtf8(v)) return bad("is not valid UTF-8");
-  for (const char c : v) {
-    if (static_cast<unsigned char>(c) < 0x20 && c != '\n' && c != '\t' && c != '\r') {
-      return bad("holds control characters");
-    }
-  }
-  std::string lower(v);
-  std::transform(lower.begin(), lower.end(), lower.begin(),
-                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-  for (const char* markup : {"<script", "javascript:", "<iframe", "onerror=", "onload="}) {
-    if (lower.find(markup) != std::string::npos) return bad("holds script or markup");
-  }
-  return {};
+  return core::CheckPlainText(field, v, max, required);
 }
 
 std::string DueAt(core::TimePoint created) {
@@ -212,7 +196,20 @@ std::vector<store::Migration> CasesService::Migrations() {
             " size BIGINT NOT NULL,"
             " at TEXT NOT NULL,"
             " author TEXT NOT NULL,"
-            " PRIMARY KEY (case_id, seq))"}}};
+            " PRIMARY KEY (case_id, seq))"}},
+          {603,
+           "case_subject_links",
+           {"CREATE TABLE case_subject_links ("
+            " case_id BIGINT NOT NULL REFERENCES cases(id),"
+            " seq BIGINT NOT NULL,"
+            " kind TEXT NOT NULL,"
+            " ref_id BIGINT NOT NULL,"
+            " role TEXT NOT NULL,"
+            " at TEXT NOT NULL,"
+            " author TEXT NOT NULL,"
+            " PRIMARY KEY (case_id, seq),"
+            " UNIQUE (case_id, kind, ref_id, role))",
+            "CREATE INDEX case_subject_links_ref ON case_subject_links(kind, ref_id)"}}};
 }
 
 namespace {
@@ -303,6 +300,19 @@ void LoadTimeline(store::Conn& c, Case& k, const Sealer& s) {
                              store::GetText(r, 3), store::GetText(r, 4), store::GetText(r, 5),
                              store::GetInt(r, 6)});
   }
+  soci::rowset<soci::row> subjects =
+      (c.sql().prepare
+           << "SELECT l.seq, l.kind, l.ref_id, l.role, COALESCE(p.name, o.name, ''), l.at,"
+              " l.author FROM case_subject_links l"
+              " LEFT JOIN providers p ON l.kind = 'provider' AND p.id = l.ref_id"
+              " LEFT JOIN organisations o ON l.kind = 'organisation' AND o.id = l.ref_id"
+              " WHERE l.case_id = :c ORDER BY l.seq",
+       soci::use(k.id));
+  for (const auto& r : subjects) {
+    k.subjects.push_back({store::GetInt(r, 0), store::GetText(r, 1), store::GetInt(r, 2),
+                          store::GetText(r, 3), store::GetText(r, 4), store::GetText(r, 5),
+                          store::GetText(r, 6)});
+  }
   soci::rowset<soci::row> notes =
       (c.sql().prepare << "SELECT at, author, body FROM case_notes WHERE case_id = :c ORDER BY seq",
        soci::use(k.id));
@@ -335,6 +345,19 @@ void FindDuplicates(store::Conn& c, Case& k, core::TimePoint now) {
        soci::use(k.agency), soci::use(k.id), soci::use(since), soci::use(worker),
        soci::use(provider), soci::use(provider));
   for (const auto& r : rows) k.possible_duplicates.push_back(store::GetInt(r, 0));
+  // The same worker, provider or organisation linked as a subject of another open case.
+  soci::rowset<soci::row> linked =
+      (c.sql().prepare << "SELECT DISTINCT c.id FROM cases c JOIN case_subject_links l ON"
+                          " l.case_id = c.id JOIN case_subject_links mine ON mine.case_id = :id"
+                          " AND mine.kind = l.kind AND mine.ref_id = l.ref_id WHERE c.agency = :a"
+                          " AND c.id <> :id2 AND c.status <> 'closed' AND c.created_at >= :s"
+                          " ORDER BY c.id",
+       soci::use(k.id), soci::use(k.agency), soci::use(k.id), soci::use(since));
+  for (const auto& r : linked) k.possible_duplicates.push_back(store::GetInt(r, 0));
+  std::sort(k.possible_duplicates.begin(), k.possible_duplicates.end());
+  k.possible_duplicates.erase(
+      std::unique(k.possible_duplicates.begin(), k.possible_duplicates.end()),
+      k.possible_duplicates.end());
 }
 
 }  // namespace
@@ -537,6 +560,82 @@ core::Result<Case> CasesService::AddNote(const auth::Principal& who, long long i
     AppendEvent(c, id, "note", author, {{"note", seq}}, clock_.Now());
     audit::Append(c, who.ToActor(request_id),
                   {"case.note", "case", std::to_string(id), {{"note", seq}}}, clock_.Now());
+    auto updated = LoadCase(c, who, id, auth::Action::kCaseRead, s, clock_.Now());
+    if (updated) LoadTimeline(c, *updated, s);
+    return updated;
+  });
+}
+
+core::Result<Case> CasesService::AddSubject(const auth::Principal& who, long long id,
+                                            const std::string& kind, long long ref_id,
+                                            const std::string& role,
+                                            const std::string& request_id) {
+  if (auto ok = NeedKey(); !ok) return tl::unexpected(ok.error());
+  static const std::map<std::string, std::vector<std::string>> kRoles = {
+      {"worker", {"worker"}},
+      {"provider", {"provider", "scheme_operator"}},
+      {"organisation", {"employer", "recruitment_agency"}}};
+  const auto roles = kRoles.find(kind);
+  if (roles == kRoles.end()) {
+    return Fail(ErrorCode::kInvalidArgument, "kind must be worker, provider or organisation",
+                "invalid-field");
+  }
+  if (std::find(roles->second.begin(), roles->second.end(), role) == roles->second.end()) {
+    return Fail(ErrorCode::kInvalidArgument,
+                "role '" + role.substr(0, 40) + "' does not fit a subject of kind " + kind,
+                "invalid-field");
+  }
+  const Sealer s{*key_};
+  return db_.Write([&](store::Conn& c) -> core::Result<Case> {
+    auto k = LoadCase(c, who, id, auth::Action::kCaseWrite, s, clock_.Now());
+    if (!k) return k;
+    // The record must exist; a worker must be one of the case's own agency.
+    std::string found, org_kind;
+    soci::indicator ind = soci::i_null;
+    if (kind == "worker") {
+      c.sql() << "SELECT agency FROM workers WHERE id = :r", soci::use(ref_id),
+          soci::into(found, ind);
+      if (!c.sql().got_data() || ind == soci::i_null || found != k->agency) {
+        return Fail(ErrorCode::kNotFound, "no such worker in the agency's registry");
+      }
+    } else if (kind == "provider") {
+      c.sql() << "SELECT name FROM providers WHERE id = :r", soci::use(ref_id),
+          soci::into(found, ind);
+      if (!c.sql().got_data() || ind == soci::i_null) {
+        return Fail(ErrorCode::kNotFound, "no such provider");
+      }
+    } else {
+      c.sql() << "SELECT kind FROM organisations WHERE id = :r", soci::use(ref_id),
+          soci::into(org_kind, ind);
+      if (!c.sql().got_data() || ind == soci::i_null) {
+        return Fail(ErrorCode::kNotFound, "no such organisation");
+      }
+      if ((org_kind == "employer") != (role == "employer")) {
+        return Fail(ErrorCode::kInvalidArgument,
+                    "an employer is linked as employer, a Kazakh agency as recruitment_agency",
+                    "invalid-field");
+      }
+    }
+    long long existing = 0;
+    c.sql() << "SELECT COUNT(*) FROM case_subject_links WHERE case_id = :c AND kind = :k AND"
+               " ref_id = :r AND role = :ro",
+        soci::use(id), soci::use(kind), soci::use(ref_id), soci::use(role), soci::into(existing);
+    if (existing > 0) {
+      return Fail(ErrorCode::kConflict, "this subject is on the case already", "duplicate-subject");
+    }
+    long long seq = 0;
+    c.sql() << "SELECT COALESCE(MAX(seq), 0) FROM case_subject_links WHERE case_id = :c",
+        soci::use(id), soci::into(seq);
+    ++seq;
+    const std::string at = core::FormatUtc(clock_.Now()), author = ActorName(who);
+    c.sql() << "INSERT INTO case_subject_links (case_id, seq, kind, ref_id, role, at, author)"
+               " VALUES (:c, :s, :k, :r, :ro, :a, :u)",
+        soci::use(id), soci::use(seq), soci::use(kind), soci::use(ref_id), soci::use(role),
+        soci::use(at), soci::use(author);
+    const Json detail = {{"kind", kind}, {"ref_id", ref_id}, {"role", role}};
+    AppendEvent(c, id, "subject", author, detail, clock_.Now());
+    audit::Append(c, who.ToActor(request_id), {"case.subject", "case", std::to_string(id), detail},
+                  clock_.Now());
     auto updated = LoadCase(c, who, id, auth::Action::kCaseRead, s, clock_.Now());
     if (updated) LoadTimeline(c, *updated, s);
     return updated;

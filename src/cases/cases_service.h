@@ -78,6 +78,17 @@ struct Case {
     long long size = 0;
   };
   std::vector<Attachment> attachments;
+  // Who the case is about besides the reported names: registry workers (several may be), the
+  // labour provider, the employer or farm, the Kazakh recruitment agency.
+  struct Subject {
+    long long seq = 0;
+    std::string kind;  // worker, provider, organisation
+    long long ref_id = 0;
+    std::string role;  // worker, provider, scheme_operator, employer, recruitment_agency
+    std::string name;  // provider or organisation name; "" for workers (their names are sealed)
+    std::string at, author;
+  };
+  std::vector<Subject> subjects;
   // Open cases of the agency from the last 30 days about the same worker or provider.
   std::vector<long long> possible_duplicates;
 };
@@ -163,6 +174,14 @@ class CasesService {
   // type is sniffed from the bytes: PDF, PNG, JPEG, GIF, ZIP-based office files or UTF-8 text;
   // anything else is kUnsupportedMedia. Larger than kMaxAttachmentBytes: kInvalidArgument.
   static constexpr std::size_t kMaxAttachmentBytes = 10 << 20;
+  // Adds a subject: `kind` worker (a registry worker of the case's agency), provider (the
+  // provider register) or organisation (an employer/farm or Kazakh agency); `role` must fit the
+  // kind (worker: worker; provider: provider or scheme_operator; organisation: employer for an
+  // employer, recruitment_agency for a Kazakh agency). Adding the same subject twice is
+  // kConflict. Errors also: kInvalidArgument (kind/role), kNotFound (the case or the record).
+  core::Result<Case> AddSubject(const auth::Principal& who, long long id, const std::string& kind,
+                                long long ref_id, const std::string& role,
+                                const std::string& request_id);
   core::Result<Case> Attach(const auth::Principal& who, long long id, const std::string& name,
                             std::string_view content, const std::string& request_id);
   struct File {

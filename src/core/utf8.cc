@@ -1,5 +1,8 @@
 #include "core/utf8.h"
 
+#include <cctype>
+#include <string>
+
 namespace kenes::core {
 
 bool IsValidUtf8(std::string_view s) {
@@ -38,6 +41,33 @@ bool IsValidUtf8(std::string_view s) {
     i += len;
   }
   return true;
+}
+
+}  // namespace kenes::core
+
+namespace kenes::core {
+
+Status CheckPlainText(std::string_view field, std::string_view v, std::size_t max, bool required,
+                      Markup markup) {
+  auto bad = [&](const std::string& why) {
+    return Fail(ErrorCode::kInvalidArgument, std::string(field) + " " + why, "invalid-field");
+  };
+  if (required && v.empty()) return bad("is required");
+  if (v.size() > max) return bad("is longer than " + std::to_string(max) + " bytes");
+  if (!IsValidUtf8(v)) return bad("is not valid UTF-8");
+  for (const char c : v) {
+    if (static_cast<unsigned char>(c) < 0x20 && c != '\n' && c != '\t' && c != '\r') {
+      return bad("holds control characters");
+    }
+  }
+  if (markup == Markup::kRefused) {
+    std::string lower(v);
+    for (char& c : lower) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    for (const char* bad_markup : {"<script", "javascript:", "<iframe", "onerror=", "onload="}) {
+      if (lower.find(bad_markup) != std::string::npos) return bad("holds script or markup");
+    }
+  }
+  return {};
 }
 
 }  // namespace kenes::core

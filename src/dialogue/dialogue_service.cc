@@ -38,16 +38,9 @@ auto Guard(F&& f) -> decltype(f()) {
 }
 
 void CheckText(const std::string& field, const std::string& v, size_t max, bool required) {
-  if (required && v.empty()) Reject(ErrorCode::kInvalidArgument, field + " is required");
-  if (v.size() > max) {
-    Reject(ErrorCode::kInvalidArgument,
-           field + " is longer than " + std::to_string(max) + " bytes");
-  }
-  if (!core::IsValidUtf8(v)) Reject(ErrorCode::kInvalidArgument, field + " is not valid UTF-8");
-  for (const char c : v) {
-    if (static_cast<unsigned char>(c) < 0x20 && c != '\n' && c != '\t' && c != '\r') {
-      Reject(ErrorCode::kInvalidArgument, field + " holds control characters");
-    }
+  // Records of diplomacy quote documents verbatim: angle brackets are text here, escaped on output.
+  if (auto ok = core::CheckPlainText(field, v, max, required, core::Markup::kAllowed); !ok) {
+    throw core::Failure(ok.error());
   }
 }
 
