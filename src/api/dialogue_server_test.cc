@@ -363,6 +363,29 @@ TEST_P(DialogueTest, ImportIsAllOrNothingWithTheFileNamed) {
   r = kenes::testing::RunKenes({"dialogue", "import", path, "--database", tdb_->url()});
   EXPECT_EQ(r.exit_code, 2);
   EXPECT_NE(r.err.find("record.json:3:"), std::string::npos) << r.err;
+  // An agreement's history in any order in the file: applied in time order, so Kazakhstan's
+  // domestic procedure (after the signature, before the ratification) is accepted.
+  {
+    std::ofstream out(path);
+    out << R"({"agreements": [{"title": "Agreement on labour migration", "kind": "agreement",
+  "parties": ["KZ", "UK"],
+  "actions": [{"party": "KZ", "action": "ratification", "date": "2024-12-20"},
+              {"party": "KZ", "action": "signature", "date": "2024-04-24"},
+              {"party": "UK", "action": "signature", "date": "2024-04-24"}],
+  "steps": [{"party": "KZ", "step": "presidential_signature", "date": "2024-12-20"},
+            {"party": "KZ", "step": "senate", "date": "2024-11-14"},
+            {"party": "KZ", "step": "mazhilis", "date": "2024-10-02"},
+            {"party": "KZ", "step": "linguistic_expertise", "date": "2024-07-01"},
+            {"party": "KZ", "step": "legal_expertise", "date": "2024-06-01"}]}]})";
+  }
+  r = kenes::testing::RunKenes({"dialogue", "import", path, "--database", tdb_->url()});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(Count("dialogue_procedure_steps"), 5);
+  EXPECT_EQ(Count("dialogue_party_actions"), 3);
+  Browser mfa = SignIn("mfa.desk");
+  const json list = Get(mfa, "/api/v1/dialogue/agreements");
+  ASSERT_EQ(list["items"].size(), 1u) << list.dump();
+  EXPECT_EQ(list["items"][0]["status"], "partly_ratified");
 }
 
 INSTANTIATE_TEST_SUITE_P(Backends, DialogueTest,

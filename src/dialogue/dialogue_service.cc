@@ -7,6 +7,7 @@
 #include <functional>
 #include <map>
 #include <set>
+#include <tuple>
 
 #include "audit/audit_log.h"
 #include "auth/policy.h"
@@ -1717,16 +1718,40 @@ core::Result<int> DialogueService::Import(const auth::Principal& who, const json
         if (c.sql().got_data()) continue;
         id = InsertAgreement(c, who, a, request_id, now);
         ++added;
-        for (const auto& s : j.value("steps", json::array())) {
-          ProcedureStep st{0, Str(s, "party", where), Str(s, "step", where), Str(s, "date", where),
-                           Str(s, "note", where)};
-          CheckStep(*LoadAgreement(c, id), st, today);
-          c.sql() << "INSERT INTO dialogue_procedure_steps (agreement_id, party, step, date,"
-                     " note) VALUES (:a, :p, :s, :d, :n)",
-              soci::use(id), soci::use(st.party), soci::use(st.step), soci::use(st.date),
-              soci::use(st.note);
+        // Steps and actions are checked against what precedes them, so they are applied in
+        // time order: on one day a signature comes before the domestic steps that follow it,
+        // and those before a ratification or entry into force.
+        struct Dated {
+          std::string date;
+          int rank;
+          const json* record;
+          bool step;
+        };
+        const json steps = j.value("steps", json::array());
+        const json actions = j.value("actions", json::array());
+        std::vector<Dated> history;
+        for (const auto& s : steps) {
+          history.push_back({Str(s, "date", where), 1, &s, true});
         }
-        for (const auto& x : j.value("actions", json::array())) {
+        for (const auto& x : actions) {
+          history.push_back(
+              {Str(x, "date", where), Str(x, "action", where) == "signature" ? 0 : 2, &x, false});
+        }
+        std::stable_sort(history.begin(), history.end(), [](const Dated& l, const Dated& r) {
+          return std::tie(l.date, l.rank) < std::tie(r.date, r.rank);
+        });
+        for (const Dated& h : history) {
+          const json& x = *h.record;
+          if (h.step) {
+            ProcedureStep st{0, Str(x, "party", where), Str(x, "step", where),
+                             Str(x, "date", where), Str(x, "note", where)};
+            CheckStep(*LoadAgreement(c, id), st, today);
+            c.sql() << "INSERT INTO dialogue_procedure_steps (agreement_id, party, step, date,"
+                       " note) VALUES (:a, :p, :s, :d, :n)",
+                soci::use(id), soci::use(st.party), soci::use(st.step), soci::use(st.date),
+                soci::use(st.note);
+            continue;
+          }
           PartyAction act{0, Str(x, "party", where), Str(x, "action", where), Str(x, "date", where),
                           Str(x, "note", where)};
           CheckAction(*LoadAgreement(c, id), act, today);
