@@ -576,7 +576,10 @@ TEST_P(ServerTest, PayrollChecksStoreFindingsForTheAgency) {
 // records with `kenes link encode` and uploads only CLKs; the match runs in the background; each
 // side sees its own references and the same opaque pair references, never the other's data.
 TEST_P(ServerTest, LinkageProjectBetweenMlspAndFwa) {
-  Start();
+  kenes::testing::TempDir key_dir;
+  const std::string key = key_dir.path() + "/data.key";
+  ASSERT_EQ(kenes::testing::RunKenes({"data-key", "create", "--output", key}).exit_code, 0);
+  Start({}, {{"KENES_DATA_KEY_FILE", key}});
   {
     core::AuthConfig config;
     config.password_cost = "min";
@@ -685,7 +688,7 @@ TEST_P(ServerTest, LinkageProjectBetweenMlspAndFwa) {
   EXPECT_EQ(http.Request("POST", url + "/match", "", analyst).status, 403);
   const std::map<std::string, std::string> mfa = {
       {"Authorization", "Bearer " + Bearer("mfa.desk")}};
-  EXPECT_EQ(http.Get(url, mfa).status, 404);  // not a party: its existence is not revealed
+  EXPECT_EQ(http.Get(url, mfa).status, 403);  // a foreign ministry has no part in linkage
   EXPECT_EQ(http.Send("POST", "/api/v1/linkage/projects",
                       {{"name", "x"}, {"partner_agency", "uk-fwa"}}, mfa)
                 .status,
@@ -709,6 +712,41 @@ TEST_P(ServerTest, LinkageProjectBetweenMlspAndFwa) {
   EXPECT_EQ(http.Send("PUT", url2 + "/clks", bad_refs, mlsp).status, 422);
   EXPECT_EQ(http.Send("PUT", url2 + "/clks", {{"clks", {"not base64!"}}}, mlsp).status, 400);
 
+  // A case about MLSP's own record KZ-1 is referred to FWA with the pair's reference: each side
+  // then sees its own record of the pair (GLAA-78 for FWA), and no names crossed.
+  std::string pair_of_kz1;
+  const json mlsp_pairs = http.Get(url + "/pairs", mlsp).Json();
+  for (const auto& p : mlsp_pairs["pairs"]) {
+    if (p["own_ref"] == "KZ-1") pair_of_kz1 = p["pair_ref"];
+  }
+  ASSERT_FALSE(pair_of_kz1.empty());
+  auto opened = http.Send(
+      "POST", "/api/v1/cases",
+      {{"source", "officer"}, {"what_happened", "Recruitment debt reported by the family."}}, mlsp);
+  ASSERT_EQ(opened.status, 201) << opened.body;
+  const std::string refer_url =
+      "/api/v1/cases/" + std::to_string(opened.Json()["id"].get<long long>()) + "/referrals";
+  auto refer = [&](const std::string& pair_ref) {
+    return http.Send("POST", refer_url,
+                     {{"to_agency", "uk-fwa"},
+                      {"purpose", "find the worker among FWA's records"},
+                      {"legal_basis", "MoU 2025"},
+                      {"consent", true},
+                      {"fields", {"indicators", "what_happened"}},
+                      {"pair_ref", pair_ref}},
+                     mlsp);
+  };
+  EXPECT_EQ(refer("no-such-pair").status, 404);
+  auto referred = refer(pair_of_kz1);
+  ASSERT_EQ(referred.status, 201) << referred.body;
+  EXPECT_EQ(referred.Json()["linkage"]["own_ref"], "KZ-1");
+  const std::string referral_url = referred.Header("location");
+  const json seen_by_partner = http.Get(referral_url, fwa).Json();
+  EXPECT_EQ(seen_by_partner["linkage"]["pair_ref"], pair_of_kz1);
+  EXPECT_EQ(seen_by_partner["linkage"]["own_ref"], "GLAA-78");
+  EXPECT_FALSE(seen_by_partner["shared"].contains("worker_name"));
+  EXPECT_EQ(seen_by_partner.dump().find("KZ-1"), std::string::npos);
+
   // Every step is in the audit trail, and the chain holds.
   db_->Read([&](store::Conn& c) {
     audit::Filter f;
@@ -718,7 +756,7 @@ TEST_P(ServerTest, LinkageProjectBetweenMlspAndFwa) {
     for (const auto& e : audit::List(c, f)) actions.insert(e.action);
     EXPECT_EQ(actions, (std::set<std::string>{"linkage.project.create", "linkage.clks.upload",
                                               "linkage.match.start", "linkage.match.done",
-                                              "linkage.pairs.read"}));
+                                              "linkage.pairs.read", "linkage.pair.read"}));
     return core::Status{};
   });
   EXPECT_TRUE(audit::Verify(*db_).ok);
@@ -1346,42 +1384,50 @@ TEST_P(ServerTest, CaseEndpointsWalkEveryRoleAndAgency) {
     // Expected status for (role, agency).
     std::function<int(const std::string&, const std::string&)> expect;
   };
-  auto works = [](const std::string& r) { return r == "officer" || r == "supervisor"; };
+  // The foreign ministries' roles do not reach the labour-rights work: 403 whatever the role.
+  auto labour = [](const std::string& a) { return a == "kz-mlsp" || a == "uk-fwa"; };
+  auto role_works = [](const std::string& r) { return r == "officer" || r == "supervisor"; };
   auto own_case = [&](int ok) {
     return [=](const std::string& r, const std::string& a) {
-      return !works(r) ? 403 : a == "uk-fwa" ? ok : 404;
+      return !role_works(r) || !labour(a) ? 403 : a == "uk-fwa" ? ok : 404;
     };
   };
   const std::string register_csv =
       "licence_number,name,status,effective_from\nWALK0001,Walk Ltd,licensed,2025-01-01\n";
   const std::vector<Endpoint> endpoints = {
       {"GET", "/api/v1/cases", "", "",
-       [&](const std::string& r, const std::string&) { return works(r) ? 200 : 403; }},
+       [&](const std::string& r, const std::string& a) {
+         return role_works(r) && labour(a) ? 200 : 403;
+       }},
       {"GET", case_url, "", "", own_case(200)},
       {"PATCH", case_url, R"({"categories": ["pay_below_minimum"]})", "application/json",
        own_case(200)},
       {"POST", case_url + "/notes", R"({"body": "checked"})", "application/json", own_case(201)},
       {"GET", "/api/v1/cases/dashboard", "", "",
-       [&](const std::string& r, const std::string&) {
-         return works(r) || r == "analyst" ? 200 : 403;
+       [&](const std::string& r, const std::string& a) {
+         return (role_works(r) || r == "analyst") && labour(a) ? 200 : 403;
        }},
       {"GET", "/api/v1/cases/export?format=csv", "", "",
-       [&](const std::string& r, const std::string&) {
-         return works(r) || r == "analyst" ? 200 : 403;
+       [&](const std::string& r, const std::string& a) {
+         return (role_works(r) || r == "analyst") && labour(a) ? 200 : 403;
        }},
       {"GET", referral_url, "", "",
        [&](const std::string& r, const std::string& a) {
-         return !works(r) ? 403 : (a == "uk-fwa" || a == "kz-mlsp") ? 200 : 404;
+         return role_works(r) && labour(a) ? 200 : 403;
        }},
       {"GET", "/api/v1/workers", "", "",
-       [&](const std::string& r, const std::string&) { return works(r) ? 200 : 403; }},
+       [&](const std::string& r, const std::string& a) {
+         return role_works(r) && labour(a) ? 200 : 403;
+       }},
       {"GET", "/api/v1/providers", "", "",
        [](const std::string&, const std::string&) { return 200; }},
       {"POST", "/api/v1/providers/import", register_csv, "text/csv",
-       [&](const std::string& r, const std::string&) { return works(r) ? 200 : 403; }},
+       [&](const std::string& r, const std::string& a) {
+         return role_works(r) && labour(a) ? 200 : 403;
+       }},
       {"GET", "/api/v1/linkage/projects", "", "",
-       [&](const std::string& r, const std::string&) {
-         return r == "admin" || r == "viewer" ? 403 : 200;
+       [&](const std::string& r, const std::string& a) {
+         return r == "admin" || r == "viewer" || !labour(a) ? 403 : 200;
        }},
   };
   int checked = 0;

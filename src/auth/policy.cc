@@ -93,33 +93,38 @@ const std::vector<Grant>& Grants() {
     g.push_back({kAuditor, kAuditVerify, kAnyAgency});
     g.push_back({kAuditor, kUserList, kOwnAgency});
     g.push_back({kAuditor, kUserRead, kOwnAgency});
+    // The labour-rights work (payroll, linkage, workers, cases, keeping the provider register)
+    // is the two labour agencies'; the foreign ministries' roles do not reach it.
+    constexpr AgencyKind kLabour = AgencyKind::kLabourAgency;
     // Payroll checks belong to the agency that ran them; auditors may read them.
     for (Role r : {kSupervisor, kOfficer, kAnalyst}) {
-      g.push_back({r, kPayrollCheck, kOwnAgency});
-      g.push_back({r, kPayrollRead, kOwnAgency});
+      g.push_back({r, kPayrollCheck, kOwnAgency, kLabour});
+      g.push_back({r, kPayrollRead, kOwnAgency, kLabour});
     }
-    g.push_back({kAuditor, kPayrollRead, kOwnAgency});
+    g.push_back({kAuditor, kPayrollRead, kOwnAgency, kLabour});
     // A linkage project belongs to both its parties (checked against each); analysts and
     // auditors read, officers and supervisors also upload and run.
-    for (Role r : {kSupervisor, kOfficer}) g.push_back({r, kLinkageManage, kOwnAgency});
+    for (Role r : {kSupervisor, kOfficer}) g.push_back({r, kLinkageManage, kOwnAgency, kLabour});
     for (Role r : {kSupervisor, kOfficer, kAnalyst, kAuditor}) {
-      g.push_back({r, kLinkageRead, kOwnAgency});
+      g.push_back({r, kLinkageRead, kOwnAgency, kLabour});
     }
     // Workers' personal data: only the officers who handle cases and their supervisors, of the
     // agency that recorded them. Analysts and auditors work without names.
     for (Role r : {kSupervisor, kOfficer}) {
-      g.push_back({r, kRegistryWrite, kOwnAgency});
-      g.push_back({r, kRegistryRead, kOwnAgency});
+      g.push_back({r, kRegistryWrite, kOwnAgency, kLabour});
+      g.push_back({r, kRegistryRead, kOwnAgency, kLabour});
       // Cases hold personal data too: officers and supervisors of the agency (or of the partner
       // a referral went to, checked per referral).
-      g.push_back({r, kCaseRead, kOwnAgency});
-      g.push_back({r, kCaseWrite, kOwnAgency});
+      g.push_back({r, kCaseRead, kOwnAgency, kLabour});
+      g.push_back({r, kCaseWrite, kOwnAgency, kLabour});
     }
-    g.push_back({kSupervisor, kCaseSupervise, kOwnAgency});
-    for (Role r : {kSupervisor, kOfficer, kAnalyst}) g.push_back({r, kCaseAggregate, kOwnAgency});
-    // The provider register is public data: everyone reads it; officers keep it current.
+    g.push_back({kSupervisor, kCaseSupervise, kOwnAgency, kLabour});
+    for (Role r : {kSupervisor, kOfficer, kAnalyst}) {
+      g.push_back({r, kCaseAggregate, kOwnAgency, kLabour});
+    }
+    // The provider register is public data: everyone reads it; labour officers keep it current.
     for (Role r : kAllRoles) g.push_back({r, kProviderRead, kAnyAgency});
-    for (Role r : {kSupervisor, kOfficer}) g.push_back({r, kProviderWrite, kOwnAgency});
+    for (Role r : {kSupervisor, kOfficer}) g.push_back({r, kProviderWrite, kOwnAgency, kLabour});
     // The Strategic Dialogue record is shared by all four agencies; the foreign ministries'
     // desk officers keep it (either side may edit: it is one joint record).
     for (Role r : kAllRoles) g.push_back({r, kDialogueRead, kAnyAgency});
@@ -139,10 +144,21 @@ bool IsForeignMinistry(std::string_view agency) {
   return agency == "kz-mfa" || agency == "uk-fcdo";
 }
 
+bool IsLabourAgency(std::string_view agency) { return agency == "kz-mlsp" || agency == "uk-fwa"; }
+
 namespace {
 
 bool Applies(const Grant& g, const Principal& who) {
-  return who.HasRole(g.role) && (g.agencies == AgencyKind::kAny || IsForeignMinistry(who.agency));
+  if (!who.HasRole(g.role)) return false;
+  switch (g.agencies) {
+    case AgencyKind::kAny:
+      return true;
+    case AgencyKind::kForeignMinistry:
+      return IsForeignMinistry(who.agency);
+    case AgencyKind::kLabourAgency:
+      return IsLabourAgency(who.agency);
+  }
+  return false;
 }
 
 bool Covers(Scope scope, const Principal& who, const RecordRef& record) {

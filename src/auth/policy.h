@@ -69,6 +69,7 @@ enum class Scope {
 enum class AgencyKind {
   kAny,
   kForeignMinistry,  // kz-mfa and uk-fcdo, who keep the Strategic Dialogue record
+  kLabourAgency,     // kz-mlsp and uk-fwa, who handle workers, cases, payroll and linkage
 };
 
 struct Grant {
@@ -80,6 +81,8 @@ struct Grant {
 
 // Is `agency` one of the two foreign ministries?
 bool IsForeignMinistry(std::string_view agency);
+// Is `agency` one of the two labour agencies (kz-mlsp, uk-fwa)?
+bool IsLabourAgency(std::string_view agency);
 
 // The declarative table itself.
 const std::vector<Grant>& Grants();

@@ -153,6 +153,39 @@ TEST(PolicyTest, OnlyTheForeignMinistriesEditTheDialogueRecord) {
   }
 }
 
+TEST(PolicyTest, OnlyTheLabourAgenciesDoTheLabourRightsWork) {
+  const Action labour_work[] = {
+      Action::kPayrollCheck,  Action::kPayrollRead,   Action::kLinkageManage, Action::kLinkageRead,
+      Action::kRegistryWrite, Action::kRegistryRead,  Action::kCaseRead,      Action::kCaseWrite,
+      Action::kCaseSupervise, Action::kCaseAggregate, Action::kProviderWrite};
+  for (const char* agency : {"kz-mfa", "uk-fcdo", "kz-mlsp", "uk-fwa"}) {
+    const bool labour = IsLabourAgency(agency);
+    EXPECT_EQ(labour, !IsForeignMinistry(agency)) << agency;
+    for (Role role : kAllRoles) {
+      Principal p;
+      p.user_id = 1;
+      p.agency = agency;
+      p.roles = {role};
+      for (Action a : labour_work) {
+        const std::string where = std::string(agency) + " / " + std::string(RoleName(role)) +
+                                  " / " + std::string(ActionName(a));
+        if (!labour) {
+          EXPECT_FALSE(MayPerform(p, a)) << where;
+          EXPECT_EQ(Authorize(p, a, RecordRef{agency, std::nullopt}), Decision::kForbidden)
+              << where;
+        }
+      }
+      // Everyone may read the public provider register.
+      EXPECT_TRUE(MayPerform(p, Action::kProviderRead)) << agency;
+    }
+    Principal officer;
+    officer.user_id = 1;
+    officer.agency = agency;
+    officer.roles = {Role::kOfficer};
+    EXPECT_EQ(MayPerform(officer, Action::kCaseWrite), labour) << agency;
+  }
+}
+
 TEST(PolicyTest, SystemMayDoEverything) {
   const Principal p = SystemPrincipal();
   for (Action a : kAllActions) {

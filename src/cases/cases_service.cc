@@ -30,7 +30,7 @@ const std::vector<std::string> kStatuses = {"new", "triaged", "investigating", "
 const std::vector<std::string> kMinimalFields = {"worker_name", "date_of_birth", "provider_name",
                                                  "indicators", "what_happened"};
 
-bool IsLabourAgency(std::string_view a) { return a == "kz-mlsp" || a == "uk-fwa"; }
+using auth::IsLabourAgency;
 
 core::Error Denied(auth::Decision d, const char* what = "no such case") {
   return auth::DeniedError(d, "your roles do not allow this on cases", what);
@@ -209,7 +209,10 @@ std::vector<store::Migration> CasesService::Migrations() {
             " author TEXT NOT NULL,"
             " PRIMARY KEY (case_id, seq),"
             " UNIQUE (case_id, kind, ref_id, role))",
-            "CREATE INDEX case_subject_links_ref ON case_subject_links(kind, ref_id)"}}};
+            "CREATE INDEX case_subject_links_ref ON case_subject_links(kind, ref_id)"}},
+          {604,
+           "referral_linkage_pairs",
+           {"ALTER TABLE referrals ADD COLUMN pair_ref TEXT NOT NULL DEFAULT ''"}}};
 }
 
 namespace {
@@ -1003,7 +1006,7 @@ std::string SnapshotValue(const Case& k, const std::string& field) {
 
 constexpr const char* kReferralColumns =
     "id, case_id, from_agency, to_agency, purpose, legal_basis, fields, consent, override_reason,"
-    " status, created_at, snapshot";
+    " status, created_at, snapshot, pair_ref";
 
 // Loads a referral for one of its parties; the partner's copy has no case id.
 core::Result<Referral> LoadReferral(store::Conn& c, const auth::Principal& who, long long id,
@@ -1032,6 +1035,7 @@ core::Result<Referral> LoadReferral(store::Conn& c, const auth::Principal& who, 
     ref.override_reason = store::GetText(r, 8);
     ref.status = store::GetText(r, 9);
     ref.created_at = store::GetText(r, 10);
+    ref.pair_ref = store::GetText(r, 12);
     const Json snapshot =
         Json::parse(s.Open(store::GetText(r, 11), "referrals.snapshot"), nullptr, false);
     if (snapshot.is_object()) {
@@ -1104,12 +1108,13 @@ core::Result<Referral> CasesService::Refer(const auth::Principal& who, long long
     const int consent = n.consent ? 1 : 0;
     long long id = 0;
     c.sql() << "INSERT INTO referrals (case_id, from_agency, to_agency, purpose, legal_basis,"
-               " fields, consent, override_reason, status, created_by, created_at, snapshot)"
-               " VALUES (:c, :f, :t, :p, :l, :fl, :co, :o, 'sent', :u, :at, :s) RETURNING id",
+               " fields, consent, override_reason, status, created_by, created_at, snapshot,"
+               " pair_ref) VALUES (:c, :f, :t, :p, :l, :fl, :co, :o, 'sent', :u, :at, :s, :pr)"
+               " RETURNING id",
         soci::use(case_id), soci::use(k->agency), soci::use(n.to_agency), soci::use(n.purpose),
         soci::use(n.legal_basis), soci::use(fields_text), soci::use(consent),
         soci::use(n.override_reason), soci::use(who.user_id), soci::use(now), soci::use(sealed),
-        soci::into(id);
+        soci::use(n.pair_ref), soci::into(id);
     AppendEvent(c, case_id, "referred", ActorName(who),
                 {{"referral", id}, {"to", n.to_agency}, {"fields", fields}, {"consent", n.consent}},
                 clock_.Now());
@@ -1121,7 +1126,8 @@ core::Result<Referral> CasesService::Refer(const auth::Principal& who, long long
                     {"to", n.to_agency},
                     {"fields", fields},
                     {"consent", n.consent},
-                    {"override", !n.consent}}},
+                    {"override", !n.consent},
+                    {"pair_ref", n.pair_ref}}},
                   clock_.Now());
     return LoadReferral(c, who, id, auth::Action::kCaseRead, s);
   });
