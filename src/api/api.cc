@@ -1177,7 +1177,7 @@ json CaseJson(const cases::Case& k, bool with_timeline) {
   return j;
 }
 
-json ReferralJson(const cases::Referral& r) {
+json ReferralJson(const cases::Referral& r, const linkage::PairMatch* pair = nullptr) {
   json messages = json::array();
   for (const auto& m : r.messages) {
     messages.push_back(
@@ -1198,6 +1198,16 @@ json ReferralJson(const cases::Referral& r) {
             {"shared", shared},     {"messages", messages}};
   if (!r.override_reason.empty()) j["override_reason"] = r.override_reason;
   if (r.case_id) j["case_id"] = *r.case_id;
+  if (!r.pair_ref.empty()) {
+    json link = {{"pair_ref", r.pair_ref}};
+    if (pair != nullptr) {
+      link["project_id"] = pair->project_id;
+      link["similarity"] = pair->view.similarity;
+      link["own_index"] = pair->view.own_index;
+      link["own_ref"] = pair->view.own_ref.empty() ? json(nullptr) : json(pair->view.own_ref);
+    }
+    j["linkage"] = link;
+  }
   return j;
 }
 
@@ -1436,9 +1446,19 @@ void Api::AddCaseRoutes() {
     n.override_reason = body.OptionalString("override_reason", 500).value_or("");
     if (body.Raw().contains("fields")) n.fields = StringList(body.Raw(), "fields");
     body.MarkRead("fields");
+    n.pair_ref = body.OptionalString("pair_ref", 100).value_or("");
     body.Finish();
+    std::optional<linkage::PairMatch> pair;
+    if (!n.pair_ref.empty()) {
+      // The pair must come from a linkage project between the two agencies.
+      pair = Ok(linkage_.FindPair(ctx.who(), n.pair_ref, ctx.request_id));
+      if (pair->partner_agency != n.to_agency) {
+        Throw(core::ErrorCode::kUnprocessable,
+              "the linkage pair belongs to a project with another agency", "pair-mismatch");
+      }
+    }
     const auto r = Ok(cases_.Refer(ctx.who(), id, n, ctx.request_id));
-    HttpResponse resp = JsonResponse(201, ReferralJson(r));
+    HttpResponse resp = JsonResponse(201, ReferralJson(r, pair ? &*pair : nullptr));
     resp.Set("Location", "/api/v1/referrals/" + std::to_string(r.id));
     return resp;
   });
@@ -1450,8 +1470,13 @@ void Api::AddCaseRoutes() {
   });
 
   Add("GET", "/api/v1/referrals/{referral_id}", [this](RequestContext& ctx) {
-    return JsonResponse(200, ReferralJson(Ok(cases_.GetReferral(
-                                 ctx.who(), ctx.IdParam("referral_id"), ctx.request_id))));
+    const auto r = Ok(cases_.GetReferral(ctx.who(), ctx.IdParam("referral_id"), ctx.request_id));
+    // Each party sees its own record of the linkage pair, if it still may read the project.
+    std::optional<linkage::PairMatch> pair;
+    if (!r.pair_ref.empty()) {
+      if (auto found = linkage_.FindPair(ctx.who(), r.pair_ref, ctx.request_id)) pair = *found;
+    }
+    return JsonResponse(200, ReferralJson(r, pair ? &*pair : nullptr));
   });
 
   Add("POST", "/api/v1/referrals/{referral_id}/respond", [this](RequestContext& ctx) {

@@ -111,6 +111,9 @@ struct NewReferral {
   std::optional<std::vector<std::string>> fields;  // default: the minimum
   bool consent = false;
   std::string override_reason;  // a supervisor's, when the worker did not consent
+  // A linkage pair (opaque reference shared by both agencies) that says which of the partner's
+  // own records the case is about; the caller checks it belongs to a project of both agencies.
+  std::string pair_ref;
 };
 
 struct ReferralMessage {
@@ -124,6 +127,7 @@ struct Referral {
   bool consent = false;
   std::string override_reason;
   std::optional<long long> case_id;             // the sender's only
+  std::string pair_ref;                         // "" when not referred from a linkage pair
   std::map<std::string, std::string> snapshot;  // field -> value (JSON text for lists)
   std::vector<ReferralMessage> messages;
 };

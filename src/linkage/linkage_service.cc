@@ -101,45 +101,47 @@ LinkageService::LinkageService(store::Database& db, const core::Clock& clock)
 LinkageService::~LinkageService() { WaitIdle(); }
 
 std::vector<store::Migration> LinkageService::Migrations() {
-  return {{400,
-           "linkage_projects",
-           {"CREATE TABLE linkage_projects ("
-            " id {{id}},"
-            " name TEXT NOT NULL,"
-            " schema_name TEXT NOT NULL,"
-            " schema_json TEXT NOT NULL,"
-            " clk_bits BIGINT NOT NULL,"
-            " threshold DOUBLE PRECISION NOT NULL,"
-            " party_a TEXT NOT NULL,"
-            " party_b TEXT NOT NULL,"
-            " created_by BIGINT NOT NULL,"
-            " created_at TEXT NOT NULL,"
-            " status TEXT NOT NULL,"
-            " progress DOUBLE PRECISION NOT NULL,"
-            " message TEXT NOT NULL,"
-            " candidates BIGINT NOT NULL,"
-            " pairs BIGINT NOT NULL,"
-            " matched_at TEXT NOT NULL)",
-            "CREATE INDEX linkage_projects_a ON linkage_projects(party_a, id)",
-            "CREATE INDEX linkage_projects_b ON linkage_projects(party_b, id)",
-            // One upload per party: base64 CLKs one per line, and the party's own references.
-            "CREATE TABLE linkage_uploads ("
-            " project_id BIGINT NOT NULL REFERENCES linkage_projects(id),"
-            " party TEXT NOT NULL,"
-            " records BIGINT NOT NULL,"
-            " clks TEXT NOT NULL,"
-            " refs TEXT NOT NULL,"
-            " uploaded_by BIGINT NOT NULL,"
-            " uploaded_at TEXT NOT NULL,"
-            " PRIMARY KEY (project_id, party))",
-            "CREATE TABLE linkage_pairs ("
-            " project_id BIGINT NOT NULL REFERENCES linkage_projects(id),"
-            " seq BIGINT NOT NULL,"
-            " pair_ref TEXT NOT NULL,"
-            " similarity DOUBLE PRECISION NOT NULL,"
-            " a_index BIGINT NOT NULL,"
-            " b_index BIGINT NOT NULL,"
-            " PRIMARY KEY (project_id, seq))"}}};
+  return {
+      {400,
+       "linkage_projects",
+       {"CREATE TABLE linkage_projects ("
+        " id {{id}},"
+        " name TEXT NOT NULL,"
+        " schema_name TEXT NOT NULL,"
+        " schema_json TEXT NOT NULL,"
+        " clk_bits BIGINT NOT NULL,"
+        " threshold DOUBLE PRECISION NOT NULL,"
+        " party_a TEXT NOT NULL,"
+        " party_b TEXT NOT NULL,"
+        " created_by BIGINT NOT NULL,"
+        " created_at TEXT NOT NULL,"
+        " status TEXT NOT NULL,"
+        " progress DOUBLE PRECISION NOT NULL,"
+        " message TEXT NOT NULL,"
+        " candidates BIGINT NOT NULL,"
+        " pairs BIGINT NOT NULL,"
+        " matched_at TEXT NOT NULL)",
+        "CREATE INDEX linkage_projects_a ON linkage_projects(party_a, id)",
+        "CREATE INDEX linkage_projects_b ON linkage_projects(party_b, id)",
+        // One upload per party: base64 CLKs one per line, and the party's own references.
+        "CREATE TABLE linkage_uploads ("
+        " project_id BIGINT NOT NULL REFERENCES linkage_projects(id),"
+        " party TEXT NOT NULL,"
+        " records BIGINT NOT NULL,"
+        " clks TEXT NOT NULL,"
+        " refs TEXT NOT NULL,"
+        " uploaded_by BIGINT NOT NULL,"
+        " uploaded_at TEXT NOT NULL,"
+        " PRIMARY KEY (project_id, party))",
+        "CREATE TABLE linkage_pairs ("
+        " project_id BIGINT NOT NULL REFERENCES linkage_projects(id),"
+        " seq BIGINT NOT NULL,"
+        " pair_ref TEXT NOT NULL,"
+        " similarity DOUBLE PRECISION NOT NULL,"
+        " a_index BIGINT NOT NULL,"
+        " b_index BIGINT NOT NULL,"
+        " PRIMARY KEY (project_id, seq))"}},
+      {401, "linkage_pair_refs", {"CREATE INDEX linkage_pairs_ref ON linkage_pairs(pair_ref)"}}};
 }
 
 core::Status LinkageService::Recover() {
@@ -487,6 +489,58 @@ core::Result<std::vector<PairView>> LinkageService::Pairs(const auth::Principal&
                    {{"party", party}, {"after", after}, {"returned", out.size()}}},
                   clock_.Now());
     return out;
+  });
+}
+
+core::Result<PairMatch> LinkageService::FindPair(const auth::Principal& who,
+                                                 const std::string& pair_ref,
+                                                 const std::string& request_id) {
+  if (!auth::MayPerform(who, auth::Action::kLinkageRead)) {
+    return Fail(ErrorCode::kPermissionDenied, "your roles do not allow reading linkage results");
+  }
+  if (pair_ref.empty() || pair_ref.size() > 100) {
+    return Fail(ErrorCode::kNotFound, "no such linkage pair");
+  }
+  return db_.Write([&](store::Conn& c) -> core::Result<PairMatch> {
+    long long project = 0, seq = 0;
+    soci::indicator ind = soci::i_null;
+    c.sql() << "SELECT project_id, seq FROM linkage_pairs WHERE pair_ref = :r", soci::use(pair_ref),
+        soci::into(project, ind), soci::into(seq);
+    if (!c.sql().got_data() || ind == soci::i_null) {
+      return Fail(ErrorCode::kNotFound, "no such linkage pair");
+    }
+    auto p = Load(c, who, project, auth::Action::kLinkageRead);
+    const char side = p ? SideOf(who, *p) : 0;
+    if (side == 0) return Fail(ErrorCode::kNotFound, "no such linkage pair");
+    std::string refs_text;
+    const std::string party(1, side);
+    c.sql() << "SELECT refs FROM linkage_uploads WHERE project_id = :p AND party = :s",
+        soci::use(project), soci::use(party), soci::into(refs_text);
+    const auto refs = nlohmann::json::parse(refs_text.empty() ? "[]" : refs_text, nullptr, false);
+    PairMatch m;
+    m.project_id = project;
+    m.partner_agency = side == 'a' ? p->party_b : p->party_a;
+    const std::string index_column = side == 'a' ? "a_index" : "b_index";
+    soci::rowset<soci::row> rows =
+        (c.sql().prepare << "SELECT seq, pair_ref, similarity, " << index_column
+                         << " FROM linkage_pairs WHERE project_id = :p AND seq = :s",
+         soci::use(project), soci::use(seq));
+    for (const auto& r : rows) {
+      m.view.seq = store::GetInt(r, 0);
+      m.view.pair_ref = store::GetText(r, 1);
+      m.view.similarity = store::GetReal(r, 2);
+      m.view.own_index = store::GetInt(r, 3);
+      if (refs.is_array() && m.view.own_index < static_cast<long long>(refs.size())) {
+        m.view.own_ref = refs[static_cast<std::size_t>(m.view.own_index)].get<std::string>();
+      }
+    }
+    audit::Append(c, who.ToActor(request_id),
+                  {"linkage.pair.read",
+                   "linkage_project",
+                   std::to_string(project),
+                   {{"party", party}, {"seq", seq}}},
+                  clock_.Now());
+    return m;
   });
 }
 

@@ -57,6 +57,13 @@ struct PairView {
   std::string own_ref;      // this party's record reference ("" if none was uploaded)
 };
 
+// One pair found by its reference, as the calling party sees it.
+struct PairMatch {
+  long long project_id = 0;
+  std::string partner_agency;  // the other party of the project
+  PairView view;
+};
+
 class LinkageService {
  public:
   // REQUIRES: `db` and `clock` outlive this object.
@@ -91,6 +98,12 @@ class LinkageService {
   core::Result<std::vector<PairView>> Pairs(const auth::Principal& who, long long id,
                                             long long after, int limit,
                                             const std::string& request_id);
+
+  // The pair `pair_ref` from the caller's side: its project must be one the caller's agency is a
+  // party of; anything else is kNotFound (a reference reveals nothing to outsiders). Audited as a
+  // read.
+  core::Result<PairMatch> FindPair(const auth::Principal& who, const std::string& pair_ref,
+                                   const std::string& request_id);
 
   // Blocks until no match is running (tests, shutdown).
   void WaitIdle();
