@@ -1,5 +1,5 @@
 # The two set-up commands are `make run` and `make test` (see README.md).
-.PHONY: all deps build run test test-debug bench format clean
+.PHONY: all deps web build run test test-debug bench format clean
 
 DB ?= var/kenes.db
 LISTEN ?= 127.0.0.1:8080
@@ -9,7 +9,11 @@ all: build
 deps:
 	@scripts/install-deps.sh
 
-build: deps
+# The web console: dependencies exactly as locked, then a type-checked production build in web/dist.
+web: deps
+	cd web && npm ci --no-audit --no-fund --loglevel=error && npm run --silent build
+
+build: deps web
 	cmake --preset release >/dev/null
 	cmake --build --preset release
 
@@ -20,15 +24,16 @@ run: build
 	@test -f var/data.key || build/release/kenes data-key create --output var/data.key
 	build/release/kenes serve --database sqlite:$(DB) --listen $(LISTEN) --data-key-file var/data.key
 
-# -Werror + ASan/UBSan build of everything, then every test on SQLite and a throwaway PostgreSQL.
-test: deps
+# -Werror + ASan/UBSan build of everything, then every test on SQLite and a throwaway PostgreSQL,
+# and the web console's dictionary and browser tests (Chromium) against that build's server.
+test: deps web
 	cmake --preset ci >/dev/null
 	cmake --build --preset ci
 	cmake --preset release >/dev/null
 	cmake --build --preset release
 	scripts/with-postgres.sh ctest --preset ci
 
-test-debug: deps
+test-debug: deps web
 	cmake --preset debug >/dev/null
 	cmake --build --preset debug
 	scripts/with-postgres.sh ctest --preset debug

@@ -19,7 +19,21 @@ for p in "${packages[@]}"; do
     missing+=("$p")
   fi
 done
-[ ${#missing[@]} -eq 0 ] && exit 0
+
+# The web console builds with Vite 7 and tests with playwright-core, which need Node.js >= 20.19
+# (Debian 12's own nodejs is 18). This machine kind has Node.js 20 with npm 11 already.
+check_node() {
+  if ! command -v node >/dev/null || ! command -v npm >/dev/null; then
+    echo "kenes: Node.js >= 20.19 and npm are needed for the web console (not found)" >&2
+    return 1
+  fi
+  if ! node -e 'const [a,b]=process.versions.node.split(".").map(Number);process.exit(a>20||(a===20&&b>=19)?0:1)'; then
+    echo "kenes: Node.js >= 20.19 is needed for the web console (found $(node --version))" >&2
+    return 1
+  fi
+}
+
+if [ ${#missing[@]} -eq 0 ]; then check_node; exit $?; fi
 
 echo "kenes: installing missing Debian packages: ${missing[*]}" >&2
 SUDO=""
@@ -34,3 +48,4 @@ $SUDO mkdir -p /etc/postgresql-common/createcluster.d
 echo 'create_main_cluster = false' | $SUDO tee /etc/postgresql-common/createcluster.d/kenes.conf >/dev/null
 $SUDO apt-get update -qq
 DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >&2
+check_node
