@@ -325,6 +325,21 @@ TEST_P(DialogueTest, BriefingPackAsHtmlMarkdownAndPdf) {
   EXPECT_NE(md.body.find("Strategic Partnership and Cooperation Agreement"), std::string::npos);
   EXPECT_EQ(fcdo.http->Get("/api/v1/dialogue/briefing?format=doc", fcdo.Headers(false)).status,
             400);
+  // Once the next meeting is planned, the pack names it and links to its record.
+  auto planned = fcdo.http->Send("POST", "/api/v1/dialogue/meetings",
+                                 {{"number", 9},
+                                  {"date", "2199-03-01"},
+                                  {"city", "Astana"},
+                                  {"country", "KZ"},
+                                  {"status", "planned"}},
+                                 fcdo.Headers());
+  ASSERT_EQ(planned.status, 201) << planned.body;
+  const std::string planned_href =
+      "/api/v1/dialogue/meetings/" + std::to_string(planned.Json()["id"].get<long long>());
+  auto with_next = fcdo.http->Get("/api/v1/dialogue/briefing", fcdo.Headers(false));
+  ASSERT_EQ(with_next.status, 200);
+  EXPECT_NE(with_next.body.find("href=\"" + planned_href + "\""), std::string::npos);
+  EXPECT_NE(with_next.body.find("Astana"), std::string::npos);
   // The CLI renders the same pack.
   kenes::testing::TempDir dir;
   auto cli = kenes::testing::RunKenes({"brief", "--next-meeting", "--format", "md", "--output",

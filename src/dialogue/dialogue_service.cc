@@ -1499,6 +1499,7 @@ core::Result<BriefingPack> DialogueService::Briefing(const auth::Principal& who)
       pack.last_meeting = "No meeting recorded yet";
     }
     pack.next_meeting = next ? MeetingLabel(*next) : next_number + " meeting: not yet scheduled";
+    if (next) pack.next_meeting_href = "/api/v1/dialogue/meetings/" + std::to_string(next->id);
     std::map<long long, std::string> meeting_labels;
     for (const auto& m : meetings) meeting_labels[m.id] = MeetingLabel(m);
 
