@@ -2,7 +2,7 @@
 // categories (with the risk score the server computes), the workflow, assignment, notes,
 // attachments, possible duplicates, the subjects it is about (registry workers, providers,
 // employers, Kazakh agencies), the timeline, and referring it to the partner agency with exactly
-// the chosen fields.
+// the chosen fields and, optionally, a record-linkage pair (?refer_pair= opens the form with it).
 import { useEffect, useMemo, useState } from 'preact/hooks';
 import { useLocation, useRoute } from 'preact-iso';
 import { api, ApiError, query } from '../api';
@@ -948,10 +948,14 @@ export function fieldText(field: string, value: unknown, taxonomy?: Taxonomy): s
 
 function ReferForm({ k, taxonomy }: { k: CaseFull; taxonomy?: Taxonomy }) {
   const { me, may } = useSession();
-  const { route } = useLocation();
+  const { route, query: params } = useLocation();
   const partner = LABOUR_AGENCIES.find((a) => a !== me.user.agency)!;
   const supervisor = may('case.supervise');
-  const [open, setOpen] = useState(false);
+  // From the linkage page's pairs: the form opens with the pair filled in.
+  const preselected = (params.refer_pair ?? '').trim().slice(0, 100);
+  const [open, setOpen] = useState(preselected !== '');
+  const [pairRef, setPairRef] = useState(preselected);
+  const pair = pairRef.trim();
   const [fields, setFields] = useState<string[]>(MINIMAL_FIELDS);
   const [purpose, setPurpose] = useState('');
   const [basis, setBasis] = useState('');
@@ -966,8 +970,23 @@ function ReferForm({ k, taxonomy }: { k: CaseFull; taxonomy?: Taxonomy }) {
       fields: SHAREABLE_FIELDS.filter((f) => fields.includes(f)),
     };
     if (!consent) body.override_reason = override.trim();
+    if (pair) body.pair_ref = pair;
     return api.post<Referral>(`/api/v1/cases/${k.id}/referrals`, body);
   });
+  useEffect(() => {
+    if (preselected) document.getElementById('refer-form')?.scrollIntoView({ block: 'start' });
+    // eslint-disable-next-line react-hooks/exhaustive-deps
+  }, []);
+  // A pair the server refuses: of a project with another agency (422), or none of this agency's.
+  const err = action.error;
+  const pairProblem =
+    err instanceof ApiError && pair
+      ? err.slug === 'pair-mismatch'
+        ? 'cases.refer.pair_mismatch'
+        : err.status === 404
+          ? 'cases.refer.pair_not_found'
+          : null
+      : null;
   const value = (f: string) => fieldText(f, (k as any)[f], taxonomy);
   const minimal = JSON.stringify([...fields].sort()) === JSON.stringify([...MINIMAL_FIELDS].sort());
 
@@ -1020,9 +1039,20 @@ function ReferForm({ k, taxonomy }: { k: CaseFull; taxonomy?: Taxonomy }) {
         ) : null}
       </fieldset>
 
+      <Field label={t('cases.refer.pair')} hint={t('cases.refer.pair_hint', { agency: t(`agency.${partner}`) })}>
+        <input
+          name="pair_ref"
+          maxLength={100}
+          autoComplete="off"
+          spellcheck={false}
+          value={pairRef}
+          onInput={(e) => setPairRef((e.target as HTMLInputElement).value)}
+        />
+      </Field>
+
       <div class="card refer-preview" aria-labelledby="preview-title">
         <h4 id="preview-title">{t('cases.refer.preview', { agency: t(`agency.${partner}`) })}</h4>
-        {fields.length ? (
+        {fields.length || pair ? (
           <dl class="case-fields">
             {SHAREABLE_FIELDS.filter((f) => fields.includes(f)).map((f) => (
               <div data-preview={f}>
@@ -1030,10 +1060,17 @@ function ReferForm({ k, taxonomy }: { k: CaseFull; taxonomy?: Taxonomy }) {
                 <dd>{value(f) || <span class="muted">{t('cases.field.empty')}</span>}</dd>
               </div>
             ))}
+            {pair ? (
+              <div data-preview="pair_ref">
+                <dt>{t('cases.refer.pair_label')}</dt>
+                <dd>
+                  <code>{pair}</code> — {t('cases.refer.pair_preview')}
+                </dd>
+              </div>
+            ) : null}
           </dl>
-        ) : (
-          <p class="error">{t('cases.refer.no_fields')}</p>
-        )}
+        ) : null}
+        {!fields.length ? <p class="error">{t('cases.refer.no_fields')}</p> : null}
         <p class="muted">
           {t('cases.refer.not_shared')}{' '}
           {SHAREABLE_FIELDS.filter((f) => !fields.includes(f))
@@ -1085,7 +1122,16 @@ function ReferForm({ k, taxonomy }: { k: CaseFull; taxonomy?: Taxonomy }) {
           />
         </Field>
       ) : null}
-      <ErrorBox error={action.error} />
+      {pairProblem ? (
+        <div class="error" role="alert">
+          <strong>{t(pairProblem, { agency: t(`agency.${partner}`) })}</strong>
+          {(err as ApiError).problem.detail ? (
+            <p class="error-detail">{t('error.detail', { detail: (err as ApiError).problem.detail as string })}</p>
+          ) : null}
+        </div>
+      ) : (
+        <ErrorBox error={action.error} />
+      )}
       <div class="row">
         <button type="submit" name="send-referral" disabled={action.busy || !fields.length}>
           {t('cases.refer.submit', { n: fields.length })}

@@ -1,11 +1,13 @@
 // Privacy-preserving record linkage between the two labour agencies: projects, the upload of this
 // side's CLKs (the file `kenes link encode` writes on the agency's own machine: no names leave
 // it), the match with its progress, and the pairs: this side's own records, each with an opaque
-// pair reference that the partner sees for its own record of the same person.
+// pair reference that the partner sees for its own record of the same person. From a pair, an
+// officer refers to the partner: a new case opened for the pair, or one of the agency's open cases,
+// then the case's referral form with the pair filled in.
 import { useEffect, useRef, useState } from 'preact/hooks';
 import { useLocation } from 'preact-iso';
 import { api, ApiError, query } from '../api';
-import { fmtDateTime, fmtNumber, has, t } from '../i18n/core';
+import { fmtDateTime, fmtNumber, has, lang, t } from '../i18n/core';
 import { useSession } from '../session';
 import { ErrorBox } from '../ui/error';
 import { useAction, useLang, useLoad } from '../ui/hooks';
@@ -37,6 +39,15 @@ interface Pair {
   similarity: number;
   own_index: number;
   own_ref?: string;
+}
+
+// The agency's cases, as GET /api/v1/cases lists them (the fields used here).
+interface CaseItem {
+  id: number;
+  reference: string;
+  status: string;
+  created_at: string;
+  what_happened: string;
 }
 
 const PAIRS_PER_REQUEST = 200;
@@ -245,8 +256,136 @@ function UploadForm({ project, onDone }: { project: Project; onDone: (p: Project
   );
 }
 
+// The case page with its referral form opened and the pair filled in.
+function referUrl(caseId: number, pairRef: string): string {
+  return `/cases/${caseId}${query({ refer_pair: pairRef })}`;
+}
+
+function shorten(s: string, n: number): string {
+  const one = s.replace(/\s+/g, ' ').trim();
+  return one.length > n ? `${one.slice(0, n - 1)}…` : one;
+}
+
+// Referring one pair: what the pair is (a probable match, with its similarity), then either a new
+// case opened for it or one of the agency's open cases, and on to that case's referral form.
+function ReferPair({
+  project,
+  pair,
+  partner,
+  onClose,
+}: {
+  project: Project;
+  pair: Pair;
+  partner: string;
+  onClose: () => void;
+}) {
+  useLang();
+  const { route } = useLocation();
+  const cases = useLoad(
+    (signal) => api.get<{ items: CaseItem[] }>('/api/v1/cases', signal).then((d) => d.items.filter((k) => k.status !== 'closed')),
+    [],
+  );
+  const [caseId, setCaseId] = useState('');
+  const similarity = fmtNumber(pair.similarity, 3);
+  const record = pair.own_ref ?? t('linkage.refer.row', { row: fmtNumber(pair.own_index + 1) });
+  const open = useAction(async () => {
+    // The description may cross to the partner (it is in the minimal set of a referral), so it
+    // names the pair, which both sides hold, and not this agency's own reference.
+    const k = await api.post<CaseItem>('/api/v1/cases', {
+      source: 'officer',
+      language: lang(),
+      what_happened: t('linkage.refer.case_text', {
+        pair: pair.pair_ref,
+        similarity,
+        project: project.name,
+        partner: agencyName(partner),
+      }),
+    });
+    route(referUrl(k.id, pair.pair_ref));
+  });
+  const chosenCase = cases.data?.find((k) => String(k.id) === caseId);
+  // The panel opens under the table: bring it into view, its heading focused for screen readers.
+  const heading = useRef<HTMLHeadingElement>(null);
+  useEffect(() => {
+    heading.current?.scrollIntoView({ block: 'nearest' });
+    heading.current?.focus({ preventScroll: true });
+  }, []);
+  return (
+    <section class="card" id="linkage-refer" aria-labelledby="linkage-refer-title">
+      <h3 id="linkage-refer-title" ref={heading} tabIndex={-1}>{t('linkage.refer.title', { pair: pair.pair_ref })}</h3>
+      <p>
+        {t('linkage.refer.what', {
+          record,
+          partner: agencyName(partner),
+          similarity,
+          threshold: fmtNumber(project.threshold, 3),
+        })}
+      </p>
+      <p class="muted">{t('linkage.refer.crosses', { partner: agencyName(partner) })}</p>
+      <div class="grid">
+        <div>
+          <h4>{t('linkage.refer.new_title')}</h4>
+          <p class="field-hint">{t('linkage.refer.new_hint')}</p>
+          <ErrorBox error={open.error} />
+          <button type="button" name="open-case-and-refer" disabled={open.busy} onClick={() => open.run()}>
+            {t('linkage.refer.new_submit')}
+          </button>
+        </div>
+        <form
+          onSubmit={(e) => {
+            e.preventDefault();
+            if (chosenCase) route(referUrl(chosenCase.id, pair.pair_ref));
+          }}
+        >
+          <h4>{t('linkage.refer.existing_title')}</h4>
+          <Async state={cases}>
+            {(items) =>
+              items.length === 0 ? (
+                <p class="muted">{t('linkage.refer.no_cases')}</p>
+              ) : (
+                <>
+                  <Field label={t('linkage.refer.case')} hint={t('linkage.refer.case_hint')}>
+                    <select
+                      name="case"
+                      required
+                      value={caseId}
+                      onChange={(e) => setCaseId((e.target as HTMLSelectElement).value)}
+                    >
+                      <option value="" disabled>
+                        {t('linkage.refer.choose_case')}
+                      </option>
+                      {items.map((k) => (
+                        <option key={k.id} value={String(k.id)}>
+                          {k.reference} · {t(`cases.status.${k.status}`)} · {shorten(k.what_happened, 60)}
+                        </option>
+                      ))}
+                    </select>
+                  </Field>
+                  <button type="submit" name="refer-existing-case" disabled={!chosenCase}>
+                    {t('linkage.refer.existing_submit')}
+                  </button>
+                </>
+              )
+            }
+          </Async>
+        </form>
+      </div>
+      <p>
+        <button type="button" class="secondary" onClick={onClose}>
+          {t('common.cancel')}
+        </button>
+      </p>
+    </section>
+  );
+}
+
 function Pairs({ project }: { project: Project }) {
   useLang();
+  const { may, me } = useSession();
+  const side = me.user.agency === project.party_a ? 'a' : me.user.agency === project.party_b ? 'b' : null;
+  const partner = side === 'a' ? project.party_b : project.party_a;
+  const canRefer = may('case.write') && side !== null;
+  const [chosen, setChosen] = useState<Pair | null>(null);
   const [pairs, setPairs] = useState<Pair[] | undefined>(undefined);
   const [next, setNext] = useState<number | null>(null);
   const [error, setError] = useState<unknown>(null);
@@ -281,7 +420,7 @@ function Pairs({ project }: { project: Project }) {
         {t('linkage.pairs.title')} <span class="muted">({fmtNumber(project.pairs)})</span>
       </h2>
       <p class="muted">{t('linkage.pairs.intro')}</p>
-      <p class="notice">{t('linkage.pairs.refer_gap')}</p>
+      {canRefer ? <p class="muted">{t('linkage.pairs.refer_intro', { partner: agencyName(partner) })}</p> : null}
       <ErrorBox error={error} />
       {pairs === undefined && !error ? (
         <p class="loading" role="status">
@@ -299,6 +438,7 @@ function Pairs({ project }: { project: Project }) {
                 <th scope="col" class="num">{t('linkage.col.own_index')}</th>
                 <th scope="col">{t('linkage.col.pair_ref')}</th>
                 <th scope="col" class="num">{t('linkage.col.similarity')}</th>
+                {canRefer ? <th scope="col">{t('common.actions')}</th> : null}
               </tr>
             </thead>
             <tbody>
@@ -311,6 +451,20 @@ function Pairs({ project }: { project: Project }) {
                     <code>{p.pair_ref}</code>
                   </td>
                   <td class="num">{fmtNumber(p.similarity, 3)}</td>
+                  {canRefer ? (
+                    <td>
+                      <button
+                        type="button"
+                        class="secondary"
+                        name="refer-pair"
+                        data-pair={p.pair_ref}
+                        aria-expanded={chosen?.seq === p.seq}
+                        onClick={() => setChosen(chosen?.seq === p.seq ? null : p)}
+                      >
+                        {t('linkage.pairs.refer')}
+                      </button>
+                    </td>
+                  ) : null}
                 </tr>
               ))}
             </tbody>
@@ -323,6 +477,15 @@ function Pairs({ project }: { project: Project }) {
             {t('linkage.pairs.more')}
           </button>
         </p>
+      ) : null}
+      {canRefer && chosen ? (
+        <ReferPair
+          key={chosen.pair_ref}
+          project={project}
+          pair={chosen}
+          partner={partner}
+          onClose={() => setChosen(null)}
+        />
       ) : null}
     </section>
   );

@@ -1,11 +1,12 @@
 // One referral. The partner agency sees the snapshot of the fields that were shared and nothing
 // else (the server sends nothing else); the sender also sees its link to the case. The partner
 // answers (accept, decline, request information), the sender may revoke, and both write in the
-// message thread.
+// message thread. A referral made from a record-linkage pair shows the pair reference and the
+// reader's own record of the pair (each agency its own; the server sends nothing else).
 import { useEffect, useState } from 'preact/hooks';
 import { useRoute } from 'preact-iso';
 import { api } from '../api';
-import { fmtDateTime, t } from '../i18n/core';
+import { fmtDateTime, fmtNumber, t } from '../i18n/core';
 import { useSession } from '../session';
 import { ErrorBox } from '../ui/error';
 import { useAction, useLang, useLoad } from '../ui/hooks';
@@ -16,16 +17,28 @@ import { ReferralStatusBadge, pendingAction, type Referral } from './referrals';
 
 type Mode = null | 'decline' | 'request_info' | 'revoke';
 
+// The linkage pair a referral names, as the reader sees it: project_id, similarity and own_* only
+// when the reader may read the pair's project.
+interface ReferralLinkage {
+  pair_ref: string;
+  project_id?: number;
+  similarity?: number;
+  own_index?: number;
+  own_ref?: string | null;
+}
+type LinkedReferral = Referral & { linkage?: ReferralLinkage };
+
 export default function ReferralDetailPage() {
   useLang();
   const { params } = useRoute();
   const id = params.id;
   const { me } = useSession();
   const taxonomy = useTaxonomy();
-  const state = useLoad((s) => api.get<Referral>(`/api/v1/referrals/${encodeURIComponent(id)}`, s), [id]);
+  const state = useLoad((s) => api.get<LinkedReferral>(`/api/v1/referrals/${encodeURIComponent(id)}`, s), [id]);
   const [fresh, setFresh] = useState<Referral | null>(null);
   useEffect(() => setFresh(null), [id]);
-  const r = fresh ?? state.data;
+  // The answers to responses and messages carry no pair details: keep those of the last GET.
+  const r: LinkedReferral | undefined = fresh ? { ...fresh, linkage: state.data?.linkage } : state.data;
 
   if (state.error) {
     return (
@@ -108,9 +121,52 @@ export default function ReferralDetailPage() {
         </dl>
       </section>
 
+      {r.linkage ? <LinkagePair linkage={r.linkage} /> : null}
       <Shared r={r} sender={sender} taxonomy={taxonomy.data} />
       <Respond r={r} sender={sender} onChanged={setFresh} />
       <Thread r={r} sender={sender} other={other} onChanged={setFresh} />
+    </section>
+  );
+}
+
+function LinkagePair({ linkage }: { linkage: ReferralLinkage }) {
+  const known = linkage.project_id !== undefined;
+  return (
+    <section class="card" aria-labelledby="linkage-pair-title">
+      <h2 id="linkage-pair-title">{t('linkage.referral.title')}</h2>
+      <p class="field-hint">{t('linkage.referral.hint')}</p>
+      <dl class="case-fields">
+        <div data-field="pair_ref">
+          <dt>{t('linkage.col.pair_ref')}</dt>
+          <dd>
+            <code>{linkage.pair_ref}</code>
+          </dd>
+        </div>
+        {linkage.similarity !== undefined ? (
+          <div data-field="similarity">
+            <dt>{t('linkage.col.similarity')}</dt>
+            <dd>{fmtNumber(linkage.similarity, 3)}</dd>
+          </div>
+        ) : null}
+        {linkage.own_index !== undefined ? (
+          <div data-field="own_record">
+            <dt>{t('linkage.referral.own_record')}</dt>
+            <dd>
+              {t('linkage.referral.own', {
+                ref: linkage.own_ref ?? t('linkage.pairs.no_ref'),
+                row: fmtNumber(linkage.own_index + 1),
+              })}
+            </dd>
+          </div>
+        ) : null}
+      </dl>
+      {known ? (
+        <p>
+          <a href={`/linkage/${linkage.project_id}`}>{t('linkage.referral.open_project')}</a>
+        </p>
+      ) : (
+        <p class="muted">{t('linkage.referral.no_project')}</p>
+      )}
     </section>
   );
 }

@@ -139,6 +139,13 @@ const m: Messages = {
     'cases.refer.consent_officer_hint': 'Without the worker’s consent only a supervisor can refer, with a reason.',
     'cases.refer.override_hint': 'Supervisor’s override: why the referral goes ahead without consent (recorded and audited).',
     'cases.refer.submit': 'Send the referral (fields: {n})',
+    'cases.refer.pair': 'Linkage pair (optional)',
+    'cases.refer.pair_hint':
+      'A pair reference from a record-linkage project with {agency} (the pairs table of the project). The pair is a probable match of one of your records and one of theirs; the partner then sees its own record of it.',
+    'cases.refer.pair_label': 'Linkage pair',
+    'cases.refer.pair_preview': 'the pair reference (your partner sees its own record of it; no names)',
+    'cases.refer.pair_mismatch': 'This linkage pair belongs to a project with another agency, not with {agency}.',
+    'cases.refer.pair_not_found': 'No linkage project of your agency with {agency} has a pair with this reference.',
 
     'cases.notes.title': 'Notes ({n})',
     'cases.notes.none': 'No notes yet.',
@@ -400,6 +407,13 @@ const m: Messages = {
     'cases.refer.consent_officer_hint': 'Жұмысшының келісімінсіз тек жетекші себебін көрсетіп жолдай алады.',
     'cases.refer.override_hint': 'Жетекшінің шешімі: жолдама неге келісімсіз жіберіледі (жазылады және аудитке түседі).',
     'cases.refer.submit': 'Жолдаманы жіберу (өрістер: {n})',
+    'cases.refer.pair': 'Сәйкестендіру жұбы (міндетті емес)',
+    'cases.refer.pair_hint':
+      'Серіктеспен ({agency}) жазбаларды сәйкестендіру жобасының жұп сілтемесі (жобаның жұптар кестесінен). Жұп — сіздің бір жазбаңыз бен серіктестің бір жазбасының ықтимал сәйкестігі; серіктес жұптағы өз жазбасын көреді.',
+    'cases.refer.pair_label': 'Сәйкестендіру жұбы',
+    'cases.refer.pair_preview': 'жұп сілтемесі (серіктес оның тек өз жазбасын көреді; аты-жөнсіз)',
+    'cases.refer.pair_mismatch': 'Бұл сәйкестендіру жұбы серіктеспен ({agency}) емес, басқа мекемемен жүргізілген жобаға жатады.',
+    'cases.refer.pair_not_found': 'Мекемеңіздің серіктеспен ({agency}) сәйкестендіру жобаларының ешқайсысында мұндай сілтемесі бар жұп жоқ.',
 
     'cases.notes.title': 'Жазбалар ({n})',
     'cases.notes.none': 'Әзірге жазба жоқ.',
@@ -661,6 +675,13 @@ const m: Messages = {
     'cases.refer.consent_officer_hint': 'Без согласия работника направить дело может только руководитель, указав причину.',
     'cases.refer.override_hint': 'Решение руководителя: почему направление отправляется без согласия (сохраняется и попадает в аудит).',
     'cases.refer.submit': 'Отправить направление (полей: {n})',
+    'cases.refer.pair': 'Пара сопоставления (необязательно)',
+    'cases.refer.pair_hint':
+      'Ссылка на пару из проекта сопоставления записей с партнёром ({agency}) — из таблицы пар проекта. Пара — вероятное совпадение одной вашей записи и одной записи партнёра; партнёр увидит свою запись этой пары.',
+    'cases.refer.pair_label': 'Пара сопоставления',
+    'cases.refer.pair_preview': 'ссылка на пару (партнёр видит свою запись этой пары; без имён)',
+    'cases.refer.pair_mismatch': 'Эта пара сопоставления относится к проекту с другим ведомством, а не с партнёром ({agency}).',
+    'cases.refer.pair_not_found': 'Ни в одном проекте сопоставления вашего ведомства с партнёром ({agency}) нет пары с такой ссылкой.',
 
     'cases.notes.title': 'Заметки ({n})',
     'cases.notes.none': 'Заметок пока нет.',

@@ -67,11 +67,37 @@ const m: Messages = {
     'linkage.pairs.title': 'Pairs',
     'linkage.pairs.intro':
       'Each row is one of your records that matches a record of the partner. The pair reference is the same on both sides and names no one; quote it to the partner to speak of the same person.',
-    'linkage.pairs.refer_gap':
-      'Referring a case to the partner directly from a pair is not available yet: the server has no such action. Quote the pair reference in a referral instead.',
     'linkage.pairs.none': 'The match found no pairs above the threshold.',
     'linkage.pairs.no_ref': 'no reference uploaded',
     'linkage.pairs.more': 'Show more pairs',
+    'linkage.pairs.refer': 'Refer…',
+    'linkage.pairs.refer_intro':
+      'With “Refer…” you send a case about a pair’s person to {partner}: the referral carries the pair reference, so the partner knows which of its own records is meant.',
+    'linkage.refer.title': 'Refer pair {pair}',
+    'linkage.refer.row': 'row {row} of your upload',
+    'linkage.refer.what':
+      'A probable match, not a certainty: your record {record} and one record of {partner} probably belong to the same person (similarity {similarity}; the project’s threshold is {threshold}). Check it against your own file before you act on it.',
+    'linkage.refer.crosses':
+      'The referral carries the pair reference and only the case fields you tick. From the match, {partner} sees its own record of the pair, never yours, and no names.',
+    'linkage.refer.new_title': 'A new case',
+    'linkage.refer.new_hint':
+      'Opens a case at your agency (source: officer’s finding) whose description names the pair and its similarity, then shows its referral form with the pair filled in.',
+    'linkage.refer.new_submit': 'Open a case and refer',
+    'linkage.refer.existing_title': 'A case you already have',
+    'linkage.refer.case': 'Open case',
+    'linkage.refer.case_hint': 'One of your agency’s cases that is not closed.',
+    'linkage.refer.choose_case': 'Choose a case…',
+    'linkage.refer.no_cases': 'Your agency has no open case.',
+    'linkage.refer.existing_submit': 'Refer an existing case',
+    'linkage.refer.case_text':
+      'Opened from record linkage (project “{project}”): pair {pair} is a probable match, similarity {similarity}, between one of our records and a record of {partner}. No names were exchanged in the match.',
+    'linkage.referral.title': 'Linkage pair',
+    'linkage.referral.hint':
+      'This referral names a pair from record linkage: a probable match between a record of each agency, found without exchanging names. Each agency sees only its own record of the pair.',
+    'linkage.referral.own_record': 'Your record',
+    'linkage.referral.own': '{ref} (row {row} of your upload)',
+    'linkage.referral.open_project': 'Open the linkage project',
+    'linkage.referral.no_project': 'Your record of this pair cannot be shown: you cannot read its linkage project.',
   },
   kk: {
     'linkage.title': 'Жазбаларды сәйкестендіру',
@@ -138,11 +164,37 @@ const m: Messages = {
     'linkage.pairs.title': 'Жұптар',
     'linkage.pairs.intro':
       'Әр жол — серіктестің жазбасымен сәйкес келген сіздің жазбаңыз. Жұп сілтемесі екі тарапта да бірдей және ешкімнің атын атамайды; бір адам туралы сөйлескенде серіктеске осы сілтемені айтыңыз.',
-    'linkage.pairs.refer_gap':
-      'Жұптан серіктеске тікелей іс жолдау әзірге мүмкін емес: серверде мұндай әрекет жоқ. Оның орнына жолдамада жұп сілтемесін көрсетіңіз.',
     'linkage.pairs.none': 'Сәйкестендіру шектен асқан жұп таппады.',
     'linkage.pairs.no_ref': 'сілтеме жүктелмеген',
     'linkage.pairs.more': 'Тағы жұптар көрсету',
+    'linkage.pairs.refer': 'Жолдау…',
+    'linkage.pairs.refer_intro':
+      '«Жолдау…» арқылы жұптағы адам туралы істі серіктеске ({partner}) жолдайсыз: жолдамада жұп сілтемесі болады, сондықтан серіктес өзінің қай жазбасы туралы сөз болып тұрғанын біледі.',
+    'linkage.refer.title': '{pair} жұбын жолдау',
+    'linkage.refer.row': 'жүктемеңіздің {row}-жолы',
+    'linkage.refer.what':
+      'Бұл нақты емес, ықтимал сәйкестік: сіздің {record} жазбаңыз бен серіктестің ({partner}) бір жазбасы бір адамға тиесілі болуы ықтимал (ұқсастық {similarity}; жобаның шегі {threshold}). Шешім қабылдамас бұрын оны өз деректеріңізбен тексеріңіз.',
+    'linkage.refer.crosses':
+      'Жолдамада жұп сілтемесі және сіз белгілеген іс өрістері ғана болады. Сәйкестендіруден {partner} жұптағы тек өз жазбасын көреді: сіздің жазбаңызды да, аты-жөндерді де көрмейді.',
+    'linkage.refer.new_title': 'Жаңа іс',
+    'linkage.refer.new_hint':
+      'Мекемеңізде іс ашады (көзі: инспектордың анықтағаны), оның сипаттамасында жұп пен оның ұқсастығы аталады, содан кейін жұп толтырылған жолдама нысанын көрсетеді.',
+    'linkage.refer.new_submit': 'Іс ашып, жолдау',
+    'linkage.refer.existing_title': 'Бұрыннан бар іс',
+    'linkage.refer.case': 'Ашық іс',
+    'linkage.refer.case_hint': 'Мекемеңіздің жабылмаған істерінің бірі.',
+    'linkage.refer.choose_case': 'Істі таңдаңыз…',
+    'linkage.refer.no_cases': 'Мекемеңізде ашық іс жоқ.',
+    'linkage.refer.existing_submit': 'Бар істі жолдау',
+    'linkage.refer.case_text':
+      'Жазбаларды сәйкестендіруден ашылды («{project}» жобасы): {pair} жұбы — біздің бір жазбамыз бен серіктестің ({partner}) бір жазбасы арасындағы ықтимал сәйкестік, ұқсастығы {similarity}. Сәйкестендіру кезінде аты-жөндер алмасылған жоқ.',
+    'linkage.referral.title': 'Сәйкестендіру жұбы',
+    'linkage.referral.hint':
+      'Бұл жолдамада жазбаларды сәйкестендіруден алынған жұп аталады: әр мекеменің бір жазбасы арасындағы аты-жөнсіз табылған ықтимал сәйкестік. Әр мекеме жұптағы тек өз жазбасын көреді.',
+    'linkage.referral.own_record': 'Сіздің жазбаңыз',
+    'linkage.referral.own': '{ref} (жүктемеңіздің {row}-жолы)',
+    'linkage.referral.open_project': 'Сәйкестендіру жобасын ашу',
+    'linkage.referral.no_project': 'Бұл жұптағы жазбаңызды көрсету мүмкін емес: оның сәйкестендіру жобасын оқуға құқығыңыз жоқ.',
   },
   ru: {
     'linkage.title': 'Сопоставление записей',
@@ -209,11 +261,37 @@ const m: Messages = {
     'linkage.pairs.title': 'Пары',
     'linkage.pairs.intro':
       'Каждая строка — ваша запись, совпавшая с записью партнёра. Ссылка на пару одинакова у обеих сторон и никого не называет; сообщайте её партнёру, чтобы говорить об одном и том же человеке.',
-    'linkage.pairs.refer_gap':
-      'Направить дело партнёру прямо из пары пока нельзя: на сервере нет такого действия. Укажите ссылку на пару в направлении.',
     'linkage.pairs.none': 'Сопоставление не нашло пар выше порога.',
     'linkage.pairs.no_ref': 'ссылка не загружена',
     'linkage.pairs.more': 'Показать ещё пары',
+    'linkage.pairs.refer': 'Направить…',
+    'linkage.pairs.refer_intro':
+      'Кнопкой «Направить…» вы направляете партнёру ({partner}) дело о человеке из пары: в направлении указана ссылка на пару, поэтому партнёр знает, о какой из своих записей идёт речь.',
+    'linkage.refer.title': 'Направить пару {pair}',
+    'linkage.refer.row': 'строка {row} вашей загрузки',
+    'linkage.refer.what':
+      'Это вероятное совпадение, а не достоверное: ваша запись {record} и одна запись партнёра ({partner}), вероятно, относятся к одному человеку (сходство {similarity}; порог проекта {threshold}). Проверьте по своим данным, прежде чем действовать.',
+    'linkage.refer.crosses':
+      'В направлении передаются ссылка на пару и только отмеченные вами поля дела. Из сопоставления {partner} видит лишь свою запись пары — не вашу — и никаких имён.',
+    'linkage.refer.new_title': 'Новое дело',
+    'linkage.refer.new_hint':
+      'Открывает дело в вашем ведомстве (источник: выявлено инспектором) с описанием, где названы пара и её сходство, и показывает форму направления с уже указанной парой.',
+    'linkage.refer.new_submit': 'Открыть дело и направить',
+    'linkage.refer.existing_title': 'Уже открытое дело',
+    'linkage.refer.case': 'Открытое дело',
+    'linkage.refer.case_hint': 'Одно из незакрытых дел вашего ведомства.',
+    'linkage.refer.choose_case': 'Выберите дело…',
+    'linkage.refer.no_cases': 'У вашего ведомства нет открытых дел.',
+    'linkage.refer.existing_submit': 'Направить существующее дело',
+    'linkage.refer.case_text':
+      'Открыто по результатам сопоставления записей (проект «{project}»): пара {pair} — вероятное совпадение, сходство {similarity}, между одной из наших записей и записью партнёра ({partner}). Имена при сопоставлении не передавались.',
+    'linkage.referral.title': 'Пара сопоставления',
+    'linkage.referral.hint':
+      'В этом направлении указана пара из сопоставления записей: вероятное совпадение записей двух ведомств, найденное без обмена именами. Каждое ведомство видит только свою запись пары.',
+    'linkage.referral.own_record': 'Ваша запись',
+    'linkage.referral.own': '{ref} (строка {row} вашей загрузки)',
+    'linkage.referral.open_project': 'Открыть проект сопоставления',
+    'linkage.referral.no_project': 'Вашу запись этой пары показать нельзя: у вас нет доступа к её проекту сопоставления.',
   },
 };
 export default m;
