@@ -1,22 +1,11 @@
 // The console's frame and the public report form in a real Chromium against the real server:
 // languages, sign-in, session expiry, the CSP, accessibility.
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { launchBrowser, newWatchedPage, screenshot, seriousViolations, signIn, startServer,
-  PASSWORD } from './harness.mjs';
+import { newWatchedPage, screenshot, seriousViolations, serverAndBrowser, signIn, PASSWORD,
+  PHONE } from './harness.mjs';
 
-let server;
-let chrome;
-before(async () => {
-  server = await startServer();
-  chrome = await launchBrowser();
-});
-after(async () => {
-  await chrome?.close();
-  await server?.stop();
-});
-
-const PHONE = { viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true };
+const { server, browser: chrome } = serverAndBrowser();
 
 // The visible texts that are interface words rather than data.
 async function interfaceTexts(page) {
@@ -185,6 +174,10 @@ describe('console', () => {
   it('a session that ends sends the user back to sign in with a notice', async () => {
     const { page, problems, context } = await newWatchedPage(chrome.browser);
     await signIn(page, server.url, 'fwa.officer', 'en');
+    // Let the dashboard's own requests finish first: the first request without the cookie is the
+    // one the click below makes.
+    await page.waitForLoadState('networkidle');
+    await page.locator('h1').first().waitFor();
     await context.clearCookies();
     await page.locator('nav.sidenav a[href="/cases"]').click();
     await page.locator('.signin .notice').waitFor();

@@ -2,27 +2,13 @@
 // real server with the demo record: the ratification board, the meetings timeline, the briefing
 // pack inside the console (no CSP error), an out-of-order action refused in the reader's language,
 // and full-text search in Kazakh and English over documents written through the console.
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { launchBrowser, newWatchedPage, screenshot, seriousViolations, signIn, startServer } from './harness.mjs';
+import { assertAccessible as noSeriousViolations, newWatchedPage, screenshot, serverAndBrowser, signIn } from './harness.mjs';
 
-let server;
-let chrome;
-before(async () => {
-  server = await startServer();
-  chrome = await launchBrowser();
-});
-after(async () => {
-  await chrome?.close();
-  await server?.stop();
-});
+const { server, browser: chrome } = serverAndBrowser();
 
 const SPCA = 'Strategic Partnership and Cooperation Agreement';
-
-async function noSeriousViolations(page, where) {
-  const v = await seriousViolations(page);
-  assert.deepEqual(v, [], `${where}: ${JSON.stringify(v, null, 1)}`);
-}
 
 async function switchLanguage(page, lang) {
   await page.locator('.topbar select').selectOption(lang);

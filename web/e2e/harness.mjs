@@ -6,6 +6,8 @@ import { mkdtempSync, mkdirSync, readFileSync, rmSync, existsSync } from 'node:f
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { after, before } from 'node:test';
+import assert from 'node:assert/strict';
 import { chromium } from 'playwright-core';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
@@ -76,6 +78,27 @@ export async function startServer() {
   };
 }
 
+// Registers before/after hooks that start the server and the browser once for the calling test
+// file and stop them at its end; the returned objects are filled in by the before hook, which
+// then awaits `prepare(server)` if given (a file's own fixtures).
+export function serverAndBrowser(prepare) {
+  const server = {};
+  const browser = {};
+  before(async () => {
+    Object.assign(server, await startServer());
+    Object.assign(browser, await launchBrowser());
+    await prepare?.(server);
+  });
+  after(async () => {
+    await browser.close?.();
+    await server.stop?.();
+  });
+  return { server, browser };
+}
+
+// Browser-context options of a phone.
+export const PHONE = { viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true };
+
 // Playwright gives every launch a fresh, empty profile directory of its own (it refuses a
 // --user-data-dir argument), which is what the flags below assume.
 export async function launchBrowser() {
@@ -127,6 +150,12 @@ export async function seriousViolations(page) {
       nodes: v.nodes.slice(0, 3).map((n) => n.target.join(' ')) }));
   });
   return result.filter((v) => v.impact === 'serious' || v.impact === 'critical');
+}
+
+// Fails the test (naming the place) if axe finds serious or critical violations in the page.
+export async function assertAccessible(page, where) {
+  const v = await seriousViolations(page);
+  assert.deepEqual(v, [], `${where}: ${JSON.stringify(v, null, 1)}`);
 }
 
 export async function signIn(page, url, username, lang) {

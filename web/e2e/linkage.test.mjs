@@ -10,14 +10,13 @@ import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { after, before, test } from 'node:test';
+import { after, test } from 'node:test';
 import {
-  launchBrowser,
+  assertAccessible,
   newWatchedPage,
   screenshot,
-  seriousViolations,
+  serverAndBrowser,
   signIn,
-  startServer,
 } from './harness.mjs';
 
 const HEADER = 'id,given_name,family_name,patronymic,date_of_birth,sex,passport_number';
@@ -38,14 +37,10 @@ const UK_CSV = [
 ].join('\n');
 const PROJECT = 'Seasonal workers 2026';
 
-let server;
-let browser;
 let dir;
 const files = {};
 
-before(async () => {
-  server = await startServer();
-  browser = await launchBrowser();
+const { server, browser } = serverAndBrowser(async () => {
   // Each agency's machine: the CSV with names never leaves it, only the CLK file does.
   dir = mkdtempSync(path.join(tmpdir(), 'kenes-link-'));
   const secret = path.join(dir, 'secret');
@@ -61,15 +56,8 @@ before(async () => {
 });
 
 after(async () => {
-  await browser?.close();
-  await server?.stop();
   if (dir) rmSync(dir, { recursive: true, force: true });
 });
-
-async function assertAccessible(page, where) {
-  const v = await seriousViolations(page);
-  assert.deepEqual(v, [], `${where}: ${JSON.stringify(v, null, 1)}`);
-}
 
 async function upload(page, side) {
   await page.getByLabel('CLK file (JSON)').setInputFiles({

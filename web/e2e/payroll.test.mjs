@@ -3,15 +3,14 @@
 // arrears and the rejected row with its line, opens a case from the finding, imports the provider
 // register and checks a licence on two dates; the FWA auditor reads the audit trail and sees the
 // chain verified. Every page is checked with axe and for console errors.
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import {
-  startServer,
-  launchBrowser,
+  serverAndBrowser,
   newWatchedPage,
   signIn,
   screenshot,
-  seriousViolations,
+  assertAccessible,
 } from './harness.mjs';
 
 const PAYSLIPS = [
@@ -33,23 +32,7 @@ const REGISTER = [
   '',
 ].join('\n');
 
-let server;
-let browser;
-
-before(async () => {
-  server = await startServer();
-  browser = await launchBrowser();
-});
-
-after(async () => {
-  await browser?.close();
-  await server?.stop();
-});
-
-async function assertAccessible(page, name) {
-  const violations = await seriousViolations(page);
-  assert.deepEqual(violations, [], `${name}: ${JSON.stringify(violations, null, 2)}`);
-}
+const { server, browser } = serverAndBrowser();
 
 test('an officer checks payslips, opens a case from a finding, checks a licence; the auditor verifies the log', async () => {
   const { context, page, problems } = await newWatchedPage(browser.browser);
@@ -220,6 +203,11 @@ test('an officer checks payslips, opens a case from a finding, checks a licence;
   await ap.getByRole('button', { name: 'Filter', exact: true }).click();
   await ap.waitForURL(/action=payroll\.\*/);
   await ap.getByText('Filters in use: 1').waitFor();
+  // The list reloads after the filter line appears: wait for the filtered rows (or time out).
+  await ap.waitForFunction(() => {
+    const cells = [...document.querySelectorAll('table.audit-events tbody tr td:nth-child(4)')];
+    return cells.length >= 2 && cells.every((c) => c.textContent.trim().startsWith('payroll.'));
+  }, undefined, { timeout: 15000 }).catch(() => undefined);
   const filtered = await ap.locator('table.audit-events tbody tr td:nth-child(4)').allInnerTexts();
   assert.ok(filtered.length >= 2);
   for (const a of filtered) assert.match(a, /^payroll\./);

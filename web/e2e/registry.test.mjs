@@ -5,15 +5,14 @@
 // language. The MFA desk and the FWA auditor read the organisations; only roles with
 // provider.write see the buttons to add and change them. Every page is checked with axe and for
 // console errors.
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import {
-  startServer,
-  launchBrowser,
+  serverAndBrowser,
   newWatchedPage,
   signIn,
   screenshot,
-  seriousViolations,
+  assertAccessible,
 } from './harness.mjs';
 
 const FARM = 'Hillside Berry Farm';
@@ -21,23 +20,7 @@ const AGENCY = 'Astana Work Abroad LLP';
 const LICENCE = 'KZ-PEA-0042';
 const PASSPORT = 'N12345678';
 
-let server;
-let browser;
-
-before(async () => {
-  server = await startServer();
-  browser = await launchBrowser();
-});
-
-after(async () => {
-  await browser?.close();
-  await server?.stop();
-});
-
-async function assertAccessible(page, name) {
-  const violations = await seriousViolations(page);
-  assert.deepEqual(violations, [], `${name}: ${JSON.stringify(violations, null, 2)}`);
-}
+const { server, browser } = serverAndBrowser();
 
 test('an officer records a farm, an agency and a placement, and names them on a case; readers read', async () => {
   const { context, page, problems } = await newWatchedPage(browser.browser, { viewport: { width: 1280, height: 900 } });

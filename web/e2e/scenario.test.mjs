@@ -6,14 +6,14 @@
 //     message shows the failure in Russian rather than a blank page;
 // (4) the FWA officer sees the reply.
 import assert from 'node:assert/strict';
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import {
-  launchBrowser,
+  assertAccessible as noSeriousViolations,
   newWatchedPage,
+  PHONE,
   screenshot,
-  seriousViolations,
+  serverAndBrowser,
   signIn,
-  startServer,
 } from './harness.mjs';
 
 const WORKER_TEXT =
@@ -26,28 +26,12 @@ const WORKER_NAME = 'Aigerim Seitova';
 const REPLY = 'Семья работника найдена в Шымкенте; МТСЗН связалось с агентством по найму.';
 const MINIMAL = ['worker_name', 'date_of_birth', 'provider_name', 'indicators', 'what_happened'];
 
-let server;
-let browser;
-before(async () => {
-  server = await startServer();
-  browser = await launchBrowser();
-});
-after(async () => {
-  await browser?.close();
-  await server?.stop();
-});
-
-async function noSeriousViolations(page, where) {
-  const v = await seriousViolations(page);
-  assert.deepEqual(v, [], `${where}: ${JSON.stringify(v, null, 1)}`);
-}
+const { server, browser } = serverAndBrowser();
 
 test('a worker’s report becomes a case referred to MLSP, which accepts and replies', async () => {
   // (1) The worker, on a phone, in Russian.
   const worker = await newWatchedPage(browser.browser, {
-    viewport: { width: 390, height: 844 },
-    isMobile: true,
-    hasTouch: true,
+    ...PHONE,
     locale: 'ru-RU',
   });
   await worker.page.goto(`${server.url}/report?lang=ru`);

@@ -8,7 +8,8 @@ import { fmtDateTime, fmtNumber, t } from '../i18n/core';
 import { useSession } from '../session';
 import { ErrorBox } from '../ui/error';
 import { useLang, useLoad } from '../ui/hooks';
-import { Async, Badge, Field, PageHeader, Pager } from '../ui/widgets';
+import { CursorPager, useCursorPages } from '../ui/paging';
+import { Async, Badge, DataTable, Field, PageHeader } from '../ui/widgets';
 
 interface AuditEvent {
   seq: number;
@@ -169,9 +170,8 @@ function FilterForm({ current }: { current: Filters }) {
 
 function Events({ filters }: { filters: Filters }) {
   useLang();
-  // Cursors of the pages seen so far; the first page has none.
-  const [cursors, setCursors] = useState<number[]>([0]);
-  const before = cursors[cursors.length - 1];
+  const pages = useCursorPages();
+  const before = pages.before;
   const key = JSON.stringify(filters);
   const state = useLoad(
     (signal) =>
@@ -195,64 +195,54 @@ function Events({ filters }: { filters: Filters }) {
       <h2 id="audit-events-title">{t('audit.events.title')}</h2>
       <Async state={state}>
         {(r) =>
-          r.events.length === 0 && cursors.length === 1 ? (
+          r.events.length === 0 && pages.first ? (
             <p class="muted">{t('audit.events.none')}</p>
           ) : (
             <>
-              <div class="table-wrap">
-                <table class="audit-events">
-                  <thead>
-                    <tr>
-                      <th scope="col" class="num">{t('audit.col.seq')}</th>
-                      <th scope="col">{t('audit.col.at')}</th>
-                      <th scope="col">{t('audit.col.user')}</th>
-                      <th scope="col">{t('audit.col.action')}</th>
-                      <th scope="col">{t('audit.col.object')}</th>
-                      <th scope="col">{t('audit.col.detail')}</th>
-                      <th scope="col">{t('audit.col.request')}</th>
-                      <th scope="col">{t('audit.col.hash')}</th>
-                    </tr>
-                  </thead>
-                  <tbody>
-                    {r.events.map((e) => (
-                      <tr key={e.seq}>
-                        <td class="num">{e.seq}</td>
-                        <td>{fmtDateTime(e.at)}</td>
-                        <td>{e.username || <span class="muted">{t('audit.system')}</span>}</td>
-                        <td>
-                          <code>{e.action}</code>
-                        </td>
-                        <td>
-                          {e.object_type ? (
-                            <>
-                              {e.object_type}
-                              {e.object_id ? ` ${e.object_id}` : ''}
-                            </>
-                          ) : (
-                            '—'
-                          )}
-                        </td>
-                        <td class="audit-detail">{detailText(e.detail) || '—'}</td>
-                        <td>
-                          <code class="audit-hash">{e.request_id || '—'}</code>
-                        </td>
-                        <td>
-                          <code class="audit-hash" title={e.hash}>
-                            {e.hash.slice(0, 12)}…
-                          </code>
-                        </td>
-                      </tr>
-                    ))}
-                  </tbody>
-                </table>
-              </div>
-              <Pager
-                page={cursors.length - 1}
-                hasNext={r.next_before !== null}
-                onPage={(p) =>
-                  setCursors((c) => (p < c.length - 1 ? c.slice(0, p + 1) : [...c, r.next_before as number]))
-                }
-              />
+              <DataTable
+                tableClass="audit-events"
+                headers={[
+                  { label: t('audit.col.seq'), num: true },
+                  t('audit.col.at'),
+                  t('audit.col.user'),
+                  t('audit.col.action'),
+                  t('audit.col.object'),
+                  t('audit.col.detail'),
+                  t('audit.col.request'),
+                  t('audit.col.hash'),
+                ]}
+              >
+                {r.events.map((e) => (
+                  <tr key={e.seq}>
+                    <td class="num">{e.seq}</td>
+                    <td>{fmtDateTime(e.at)}</td>
+                    <td>{e.username || <span class="muted">{t('audit.system')}</span>}</td>
+                    <td>
+                      <code>{e.action}</code>
+                    </td>
+                    <td>
+                      {e.object_type ? (
+                        <>
+                          {e.object_type}
+                          {e.object_id ? ` ${e.object_id}` : ''}
+                        </>
+                      ) : (
+                        '—'
+                      )}
+                    </td>
+                    <td class="audit-detail">{detailText(e.detail) || '—'}</td>
+                    <td>
+                      <code class="audit-hash">{e.request_id || '—'}</code>
+                    </td>
+                    <td>
+                      <code class="audit-hash" title={e.hash}>
+                        {e.hash.slice(0, 12)}…
+                      </code>
+                    </td>
+                  </tr>
+                ))}
+              </DataTable>
+              <CursorPager pages={pages} next={r.next_before} />
             </>
           )
         }

@@ -9,10 +9,12 @@ import { api, ApiError, query } from '../api';
 import { fmtDate, fmtDateTime, fmtNumber, has, lang, langName, isLang, t } from '../i18n/core';
 import { useSession } from '../session';
 import { ErrorBox } from '../ui/error';
-import { useAction, useLang, useLoad } from '../ui/hooks';
-import { Badge, Field, PageHeader } from '../ui/widgets';
+import { submitWith, useAction, useLang, useLoad } from '../ui/hooks';
+import { Badge, DataTable, Fact, Field, Loading, PageHeader, TextPostForm } from '../ui/widgets';
 import {
+  CategoryChecks,
   LABOUR_AGENCIES,
+  OverdueBadge,
   RiskBadge,
   STATUSES,
   StatusBadge,
@@ -152,11 +154,7 @@ export default function CaseDetailPage() {
     );
   }
   if (!k) {
-    return (
-      <p class="loading" role="status">
-        {t('common.loading')}
-      </p>
-    );
+    return <Loading />;
   }
   const writable = may('case.write') && k.status !== 'closed';
   const caseReferrals = (referrals.data?.items ?? []).filter((r) => r.case_id === k.id);
@@ -169,43 +167,20 @@ export default function CaseDetailPage() {
 
       <section class="card case-summary" aria-label={t('cases.detail.summary')}>
         <dl class="case-facts">
-          <div>
-            <dt>{t('common.status')}</dt>
-            <dd>
-              <StatusBadge status={k.status} />
-            </dd>
-          </div>
-          <div>
-            <dt>{t('cases.field.risk')}</dt>
-            <dd>
-              <RiskBadge risk={k.risk} />
-            </dd>
-          </div>
-          <div>
-            <dt>{t('cases.field.assigned_to')}</dt>
-            <dd>{userName(k.assigned_to)}</dd>
-          </div>
-          <div>
-            <dt>{t('cases.field.source')}</dt>
-            <dd>{sourceName(k.source)}</dd>
-          </div>
-          <div>
-            <dt>{t('common.created')}</dt>
-            <dd>{fmtDateTime(k.created_at)}</dd>
-          </div>
+          <Fact label={t('common.status')}>
+            <StatusBadge status={k.status} />
+          </Fact>
+          <Fact label={t('cases.field.risk')}>
+            <RiskBadge risk={k.risk} />
+          </Fact>
+          <Fact label={t('cases.field.assigned_to')}>{userName(k.assigned_to)}</Fact>
+          <Fact label={t('cases.field.source')}>{sourceName(k.source)}</Fact>
+          <Fact label={t('common.created')}>{fmtDateTime(k.created_at)}</Fact>
           {k.status === 'new' ? (
-            <div>
-              <dt>{t('cases.field.due_at')}</dt>
-              <dd>
-                {fmtDateTime(k.due_at)}
-                {k.overdue ? (
-                  <>
-                    {' '}
-                    <Badge kind="danger">{t('cases.overdue')}</Badge>
-                  </>
-                ) : null}
-              </dd>
-            </div>
+            <Fact label={t('cases.field.due_at')}>
+              {fmtDateTime(k.due_at)}
+              <OverdueBadge overdue={k.overdue} />
+            </Fact>
           ) : null}
         </dl>
         {k.risk.escalate && k.status !== 'closed' ? (
@@ -397,10 +372,7 @@ function Assignment({
       <ErrorBox error={usersError} />
       <form
         class="row"
-        onSubmit={(e) => {
-          e.preventDefault();
-          action.run();
-        }}
+        onSubmit={submitWith(action.run)}
       >
         <Field label={t('cases.field.assigned_to')}>
           <select name="assigned_to" required value={to} onChange={(e) => setTo((e.target as HTMLSelectElement).value)}>
@@ -433,10 +405,7 @@ function Details({ k, writable, onChanged }: { k: CaseFull; writable: boolean; o
     return c;
   });
   const row = (label: string, value: string | null | undefined, field: string) => (
-    <div data-field={field}>
-      <dt>{label}</dt>
-      <dd>{value ? value : <span class="muted">{t('cases.field.empty')}</span>}</dd>
-    </div>
+    <Fact label={label} field={field}>{value ? value : <span class="muted">{t('cases.field.empty')}</span>}</Fact>
   );
   return (
     <section class="card" aria-labelledby="details-title">
@@ -466,12 +435,7 @@ function Details({ k, writable, onChanged }: { k: CaseFull; writable: boolean; o
         </button>
       ) : null}
       {editing ? (
-        <form
-          onSubmit={(e) => {
-            e.preventDefault();
-            action.run();
-          }}
-        >
+        <form onSubmit={submitWith(action.run)}>
           <p class="field-hint">{t('cases.details.edit_hint')}</p>
           <div class="grid">
             <Field label={t('cases.field.worker_name')}>
@@ -564,9 +528,7 @@ function Classification({
           <p>{k.categories.length ? k.categories.map((c) => codeName(taxonomy?.categories, c)).join(', ') : '—'}</p>
         </>
       ) : !taxonomy ? (
-        <p class="loading" role="status">
-          {t('common.loading')}
-        </p>
+        <Loading />
       ) : (
         <form
           onSubmit={(e) => {
@@ -614,21 +576,14 @@ function Classification({
           </div>
           <fieldset>
             <legend>{t('cases.field.categories')}</legend>
-            {taxonomy.categories.map((c) => (
-              <label class="check">
-                <input
-                  type="checkbox"
-                  name="categories"
-                  value={c.code}
-                  checked={cats.includes(c.code)}
-                  onChange={(e) => {
-                    setCats((e.target as HTMLInputElement).checked ? [...cats, c.code] : cats.filter((x) => x !== c.code));
-                    setSaved(false);
-                  }}
-                />
-                <span>{c[lang()]}</span>
-              </label>
-            ))}
+            <CategoryChecks
+              categories={taxonomy.categories}
+              selected={cats}
+              onChange={(l) => {
+                setCats(l);
+                setSaved(false);
+              }}
+            />
           </fieldset>
           <ErrorBox error={action.error} />
           <div class="row">
@@ -709,30 +664,26 @@ function Subjects({ k, writable, onChanged }: { k: CaseFull; writable: boolean; 
       <h2 id="subjects-title">{t('cases.subjects.title', { n: subjects.length })}</h2>
       <p class="field-hint">{t('cases.subjects.hint')}</p>
       {subjects.length ? (
-        <div class="table-wrap">
-          <table class="case-subjects-table">
-            <thead>
-              <tr>
-                <th scope="col">{t('cases.subjects.role')}</th>
-                <th scope="col">{t('cases.subjects.record')}</th>
-                <th scope="col">{t('cases.files.added')}</th>
+        <DataTable
+          tableClass="case-subjects-table"
+          headers={[
+            t('cases.subjects.role'),
+            t('cases.subjects.record'),
+            t('cases.files.added'),
+          ]}
+        >
+          {subjects.map((s) => {
+            const label = s.kind === 'worker' || !s.name ? subjectRecordLabel(s.kind, s.id) : s.name;
+            const linkable = s.kind !== 'worker' || may('registry.read');
+            return (
+              <tr key={s.seq} data-subject-kind={s.kind} data-subject-role={s.role}>
+                <td>{subjectRoleName(s.role)}</td>
+                <td>{linkable ? <a href={subjectHref(s)}>{label}</a> : label}</td>
+                <td>{t('cases.by', { who: s.author, at: fmtDateTime(s.at) })}</td>
               </tr>
-            </thead>
-            <tbody>
-              {subjects.map((s) => {
-                const label = s.kind === 'worker' || !s.name ? subjectRecordLabel(s.kind, s.id) : s.name;
-                const linkable = s.kind !== 'worker' || may('registry.read');
-                return (
-                  <tr key={s.seq} data-subject-kind={s.kind} data-subject-role={s.role}>
-                    <td>{subjectRoleName(s.role)}</td>
-                    <td>{linkable ? <a href={subjectHref(s)}>{label}</a> : label}</td>
-                    <td>{t('cases.by', { who: s.author, at: fmtDateTime(s.at) })}</td>
-                  </tr>
-                );
-              })}
-            </tbody>
-          </table>
-        </div>
+            );
+          })}
+        </DataTable>
       ) : (
         <p class="muted">{t('cases.subjects.none')}</p>
       )}
@@ -1168,27 +1119,16 @@ function Notes({ k, writable, onChanged }: { k: CaseFull; writable: boolean; onC
         <p class="muted">{t('cases.notes.none')}</p>
       )}
       {writable ? (
-        <form
-          onSubmit={(e) => {
-            e.preventDefault();
-            action.run();
-          }}
-        >
-          <Field label={t('cases.notes.add')} hint={t('cases.notes.hint')}>
-            <textarea
-              name="note"
-              required
-              maxLength={5000}
-              rows={3}
-              value={text}
-              onInput={(e) => setText((e.target as HTMLTextAreaElement).value)}
-            />
-          </Field>
-          <ErrorBox error={action.error} />
-          <button type="submit" name="add-note" disabled={action.busy || !text.trim()}>
-            {t('cases.notes.submit')}
-          </button>
-        </form>
+        <TextPostForm
+          label={t('cases.notes.add')}
+          hint={t('cases.notes.hint')}
+          name="note"
+          submitName="add-note"
+          submit={t('cases.notes.submit')}
+          value={text}
+          onInput={setText}
+          action={action}
+        />
       ) : null}
     </section>
   );
@@ -1250,10 +1190,7 @@ function Attachments({ k, writable, onChanged }: { k: CaseFull; writable: boolea
       {writable ? (
         <form
           class="row"
-          onSubmit={(e) => {
-            e.preventDefault();
-            action.run();
-          }}
+          onSubmit={submitWith(action.run)}
         >
           <Field label={t('cases.files.choose')} hint={t('cases.files.hint')}>
             <input

@@ -8,7 +8,7 @@ import { fmtDateTime, fmtNumber, lang, t, LANGS, langName } from '../i18n/core';
 import { useSession } from '../session';
 import { ErrorBox } from '../ui/error';
 import { useAction, useLang, useLoad } from '../ui/hooks';
-import { Badge, Field, PageHeader, Pager } from '../ui/widgets';
+import { Badge, Field, Loading, PageHeader, Pager } from '../ui/widgets';
 
 // ---- Shared with case_detail, referrals and referral_detail ----
 
@@ -22,6 +22,38 @@ export interface Taxonomy {
   indicators: Code[];
   categories: Code[];
 }
+// " Overdue" after a due date, when the case is overdue.
+export function OverdueBadge({ overdue }: { overdue: boolean }) {
+  return overdue ? (
+    <>
+      {' '}
+      <Badge kind="danger">{t('cases.overdue')}</Badge>
+    </>
+  ) : null;
+}
+
+// The taxonomy's categories as checkboxes named "categories", in the reader's language.
+export function CategoryChecks({ categories, selected, onChange }: { categories: Code[]; selected: string[]; onChange: (l: string[]) => void }) {
+  return (
+    <>
+      {categories.map((c) => (
+        <label class="check">
+          <input
+            type="checkbox"
+            name="categories"
+            value={c.code}
+            checked={selected.includes(c.code)}
+            onChange={(e) =>
+              onChange((e.target as HTMLInputElement).checked ? [...selected, c.code] : selected.filter((x) => x !== c.code))
+            }
+          />
+          <span>{c[lang()]}</span>
+        </label>
+      ))}
+    </>
+  );
+}
+
 export interface Risk {
   score: number;
   level: string;
@@ -365,9 +397,7 @@ export default function CasesPage() {
 
       {state.error ? <ErrorBox error={state.error} onRetry={state.reload} /> : null}
       {!state.data && !state.error ? (
-        <p class="loading" role="status">
-          {t('common.loading')}
-        </p>
+        <Loading />
       ) : null}
       {state.data ? (
         <>
@@ -427,12 +457,7 @@ export default function CasesPage() {
                       <td>{fmtDateTime(k.created_at)}</td>
                       <td>
                         {k.status === 'new' ? fmtDateTime(k.due_at) : '—'}
-                        {k.overdue ? (
-                          <>
-                            {' '}
-                            <Badge kind="danger">{t('cases.overdue')}</Badge>
-                          </>
-                        ) : null}
+                        <OverdueBadge overdue={k.overdue} />
                       </td>
                     </tr>
                   ))}
@@ -537,24 +562,7 @@ function NewCaseForm({ taxonomy, onCancel }: { taxonomy?: Taxonomy; onCancel: ()
       </div>
       <fieldset>
         <legend>{t('cases.field.categories')}</legend>
-        {(taxonomy?.categories ?? []).map((c) => (
-          <label class="check">
-            <input
-              type="checkbox"
-              name="categories"
-              value={c.code}
-              checked={cats.includes(c.code)}
-              onChange={(e) =>
-                setCats(
-                  (e.target as HTMLInputElement).checked
-                    ? [...cats, c.code]
-                    : cats.filter((x) => x !== c.code),
-                )
-              }
-            />
-            <span>{c[lang()]}</span>
-          </label>
-        ))}
+        <CategoryChecks categories={taxonomy?.categories ?? []} selected={cats} onChange={setCats} />
         <p class="field-hint">{t('cases.new.categories_hint')}</p>
       </fieldset>
       <ErrorBox error={action.error} />

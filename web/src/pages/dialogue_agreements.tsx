@@ -5,8 +5,8 @@ import { api, ApiError } from '../api';
 import { fmtDate, t } from '../i18n/core';
 import { useSession } from '../session';
 import { ErrorBox } from '../ui/error';
-import { useAction, useLang, useLoad } from '../ui/hooks';
-import { Async, Badge, Field, PageHeader } from '../ui/widgets';
+import { submitWith, useAction, useLang, useLoad } from '../ui/hooks';
+import { Async, Badge, DataTable, Field, PageHeader } from '../ui/widgets';
 import {
   ACTIONS,
   type Agreement,
@@ -156,10 +156,7 @@ function RecordForm({ a, kind, onDone }: { a: Agreement; kind: 'action' | 'step'
     <form
       class="card"
       aria-labelledby={id}
-      onSubmit={(e) => {
-        e.preventDefault();
-        act.run();
-      }}
+      onSubmit={submitWith(act.run)}
     >
       <h3 id={id}>{t(kind === 'action' ? 'dialogue.record.action_title' : 'dialogue.record.step_title')}</h3>
       <p class="muted">{t(kind === 'action' ? 'dialogue.record.action_hint' : 'dialogue.record.step_hint')}</p>
@@ -282,28 +279,16 @@ function HistoryTable({ a }: { a: Agreement }) {
   ].sort((x, y) => x.date.localeCompare(y.date) || x.id.localeCompare(y.id));
   if (!rows.length) return <p class="muted">{t('dialogue.agreement.history_none')}</p>;
   return (
-    <div class="table-wrap">
-      <table>
-        <thead>
-          <tr>
-            <th scope="col">{t('common.date')}</th>
-            <th scope="col">{t('dialogue.record.party')}</th>
-            <th scope="col">{t('dialogue.agreement.event')}</th>
-            <th scope="col">{t('dialogue.record.note')}</th>
-          </tr>
-        </thead>
-        <tbody>
-          {rows.map((r) => (
-            <tr>
-              <td>{fmtDate(r.date)}</td>
-              <td>{partyName(r.party)}</td>
-              <td>{r.what}</td>
-              <td>{r.note}</td>
-            </tr>
-          ))}
-        </tbody>
-      </table>
-    </div>
+    <DataTable headers={[t('common.date'), t('dialogue.record.party'), t('dialogue.agreement.event'), t('dialogue.record.note')]}>
+      {rows.map((r) => (
+        <tr>
+          <td>{fmtDate(r.date)}</td>
+          <td>{partyName(r.party)}</td>
+          <td>{r.what}</td>
+          <td>{r.note}</td>
+        </tr>
+      ))}
+    </DataTable>
   );
 }
 

@@ -6,8 +6,8 @@ import { api } from '../api';
 import { fmtDate, t } from '../i18n/core';
 import { useSession } from '../session';
 import { ErrorBox } from '../ui/error';
-import { useAction, useLang, useLoad } from '../ui/hooks';
-import { Async, Field, PageHeader } from '../ui/widgets';
+import { submitWith, useAction, useLang, useLoad } from '../ui/hooks';
+import { Async, DataTable, Field, PageHeader } from '../ui/widgets';
 import {
   type Area,
   COMMITMENT_STATUSES,
@@ -99,43 +99,39 @@ export function CommitmentsPage() {
               {rows.length === 0 ? (
                 <p>{t('dialogue.commitments.none')}</p>
               ) : (
-                <div class="table-wrap">
-                  <table class="commitments">
-                    <thead>
-                      <tr>
-                        <th scope="col">{t('dialogue.commitment')}</th>
-                        <th scope="col">{t('dialogue.commitment.meeting')}</th>
-                        <th scope="col">{t('dialogue.commitment.area')}</th>
-                        <th scope="col">{t('dialogue.commitment.owner')}</th>
-                        <th scope="col">{t('dialogue.commitment.due')}</th>
-                        <th scope="col">{t('common.status')}</th>
+                <DataTable
+                  tableClass="commitments"
+                  headers={[
+                    t('dialogue.commitment'),
+                    t('dialogue.commitment.meeting'),
+                    t('dialogue.commitment.area'),
+                    t('dialogue.commitment.owner'),
+                    t('dialogue.commitment.due'),
+                    t('common.status'),
+                  ]}
+                >
+                  {rows.map(({ k, depth }) => {
+                    const m = meetings.items.find((x) => x.id === k.meeting_id);
+                    return (
+                      <tr class={`${k.overdue ? 'overdue-row' : ''} depth-${depth}`}>
+                        <th scope="row" class={depth ? 'sub' : ''}>
+                          {depth ? <span class="muted">{t('dialogue.commitment.sub')} </span> : null}
+                          <a href={`/dialogue/commitments/${k.id}`}>{k.text}</a> <Illustrative on={k.illustrative} />
+                        </th>
+                        <td>{m ? <a href={`/dialogue/meetings/${m.id}`}>{meetingTitle(m)}</a> : '—'}</td>
+                        <td>{areaName(k.area, areas)}</td>
+                        <td>
+                          {k.owner_agency ? t(`agency.${k.owner_agency}`) : '—'}
+                          {k.owner_person ? <span class="muted"> — {k.owner_person}</span> : null}
+                        </td>
+                        <td class={k.overdue ? 'overdue-text' : ''}>{fmtDate(k.due_date)}</td>
+                        <td>
+                          <CommitmentState k={k} />
+                        </td>
                       </tr>
-                    </thead>
-                    <tbody>
-                      {rows.map(({ k, depth }) => {
-                        const m = meetings.items.find((x) => x.id === k.meeting_id);
-                        return (
-                          <tr class={`${k.overdue ? 'overdue-row' : ''} depth-${depth}`}>
-                            <th scope="row" class={depth ? 'sub' : ''}>
-                              {depth ? <span class="muted">{t('dialogue.commitment.sub')} </span> : null}
-                              <a href={`/dialogue/commitments/${k.id}`}>{k.text}</a> <Illustrative on={k.illustrative} />
-                            </th>
-                            <td>{m ? <a href={`/dialogue/meetings/${m.id}`}>{meetingTitle(m)}</a> : '—'}</td>
-                            <td>{areaName(k.area, areas)}</td>
-                            <td>
-                              {k.owner_agency ? t(`agency.${k.owner_agency}`) : '—'}
-                              {k.owner_person ? <span class="muted"> — {k.owner_person}</span> : null}
-                            </td>
-                            <td class={k.overdue ? 'overdue-text' : ''}>{fmtDate(k.due_date)}</td>
-                            <td>
-                              <CommitmentState k={k} />
-                            </td>
-                          </tr>
-                        );
-                      })}
-                    </tbody>
-                  </table>
-                </div>
+                    );
+                  })}
+                </DataTable>
               )}
             </>
           );
@@ -166,10 +162,7 @@ function UpdateForm({ k, onDone }: { k: Commitment; onDone: (k: Commitment) => v
     <form
       class="card"
       aria-labelledby="update-title"
-      onSubmit={(e) => {
-        e.preventDefault();
-        act.run();
-      }}
+      onSubmit={submitWith(act.run)}
     >
       <h2 id="update-title">{t('dialogue.update.title')}</h2>
       <div class="row">

@@ -9,7 +9,7 @@ import { api, ApiError } from '../api';
 import { fmtDate, t } from '../i18n/core';
 import { useSession } from '../session';
 import { ErrorBox } from '../ui/error';
-import { useAction, useLang, useLoad } from '../ui/hooks';
+import { submitWith, useAction, useLang, useLoad } from '../ui/hooks';
 import { Async, Field, PageHeader } from '../ui/widgets';
 import {
   type Agreement,
@@ -100,6 +100,19 @@ function FormPage({ title, back, backLabel, children }: { title: string; back: s
   );
 }
 
+// The card a create form sits in, titled by the page's heading; submitting runs `onSubmit`.
+function CreateForm({ onSubmit, children }: { onSubmit: () => unknown; children: ComponentChildren }) {
+  return (
+    <form
+      class="card create-form"
+      aria-labelledby="page-title"
+      onSubmit={submitWith(onSubmit)}
+    >
+      {children}
+    </form>
+  );
+}
+
 function Actions({ busy, submit, cancel }: { busy: boolean; submit: string; cancel: string }) {
   return (
     <div class="row">
@@ -114,6 +127,21 @@ function Actions({ busy, submit, cancel }: { busy: boolean; submit: string; canc
 }
 
 // --- Pieces shared by the forms ----------------------------------------------------------------
+
+// The meeting a record came from, or none.
+function OptionalMeetingSelect({ meetings, value, onChange }: { meetings: Meeting[]; value: string; onChange: (v: string) => void }) {
+  return (
+    <select name="meeting_id" value={value} onChange={(e) => onChange(val(e))}>
+      <option value="">{t('dialogue.create.no_meeting')}</option>
+      {meetings.map((m) => (
+        <option value={String(m.id)}>{meetingOption(m)}</option>
+      ))}
+    </select>
+  );
+}
+
+// The ?meeting= of the page's address when it is a record id, else ''.
+const queryMeeting = (query: Record<string, string>) => (query.meeting && /^\d+$/.test(query.meeting) ? query.meeting : '');
 
 function SourcesEditor({ list, onChange }: { list: Source[]; onChange: (l: Source[]) => void }) {
   useLang();
@@ -369,14 +397,7 @@ function MeetingForm({ meetings }: { meetings: Meeting[] }) {
         ? t('dialogue.create.meeting.past_planned')
         : null;
   return (
-    <form
-      class="card create-form"
-      aria-labelledby="page-title"
-      onSubmit={(e) => {
-        e.preventDefault();
-        act.run();
-      }}
-    >
+    <CreateForm onSubmit={act.run}>
       <div class="row">
         <Field label={t('dialogue.create.meeting.number')} hint={t('dialogue.create.meeting.number_hint')}>
           <input type="number" name="number" min={1} max={1000} step={1} value={number} onInput={(e) => setNumber(val(e))} />
@@ -456,7 +477,7 @@ function MeetingForm({ meetings }: { meetings: Meeting[] }) {
       <SourcesEditor list={sources} onChange={setSources} />
       <CreateError error={act.error} />
       <Actions busy={act.busy} submit={t('dialogue.create.meeting.submit')} cancel="/dialogue/meetings" />
-    </form>
+    </CreateForm>
   );
 }
 
@@ -473,7 +494,7 @@ export function NewAgreementPage() {
       ]),
     [],
   );
-  const meeting = query.meeting && /^\d+$/.test(query.meeting) ? query.meeting : '';
+  const meeting = queryMeeting(query);
   return (
     <FormPage title={t('dialogue.create.agreement.title')} back="/dialogue/agreements" backLabel={t('dialogue.agreements.back')}>
       <Async state={state}>{([m, a]) => <AgreementForm meetings={m.items} agreements={a.items} meeting={meeting} />}</Async>
@@ -510,14 +531,7 @@ function AgreementForm({ meetings, agreements, meeting: initialMeeting }: { meet
   });
   const sameTitle = title.trim() && agreements.some((a) => a.title.trim().toLowerCase() === title.trim().toLowerCase());
   return (
-    <form
-      class="card create-form"
-      aria-labelledby="page-title"
-      onSubmit={(e) => {
-        e.preventDefault();
-        act.run();
-      }}
-    >
+    <CreateForm onSubmit={act.run}>
       <Field label={t('dialogue.create.agreement.name')}>
         <input name="title" required maxLength={500} value={title} onInput={(e) => setTitle(val(e))} />
       </Field>
@@ -549,12 +563,7 @@ function AgreementForm({ meetings, agreements, meeting: initialMeeting }: { meet
         <textarea name="signatory_bodies" value={bodies} onInput={(e) => setBodies(val(e))} />
       </Field>
       <Field label={t('dialogue.create.agreement.meeting')}>
-        <select name="meeting_id" value={meeting} onChange={(e) => setMeeting(val(e))}>
-          <option value="">{t('dialogue.create.no_meeting')}</option>
-          {meetings.map((m) => (
-            <option value={String(m.id)}>{meetingOption(m)}</option>
-          ))}
-        </select>
+        <OptionalMeetingSelect meetings={meetings} value={meeting} onChange={setMeeting} />
       </Field>
       <AreaChecks selected={areas} onChange={setAreas} />
       <Field label={t('dialogue.meeting.summary')}>
@@ -564,7 +573,7 @@ function AgreementForm({ meetings, agreements, meeting: initialMeeting }: { meet
       <p class="muted">{t('dialogue.create.agreement.after')}</p>
       <CreateError error={act.error} duplicate={t('dialogue.create.duplicate.agreement')} />
       <Actions busy={act.busy} submit={t('dialogue.create.agreement.submit')} cancel="/dialogue/agreements" />
-    </form>
+    </CreateForm>
   );
 }
 
@@ -640,14 +649,7 @@ function CommitmentForm({
   const siblings = commitments.filter((k) => String(k.meeting_id) === meeting);
   const p = commitments.find((k) => String(k.id) === parent);
   return (
-    <form
-      class="card create-form"
-      aria-labelledby="page-title"
-      onSubmit={(e) => {
-        e.preventDefault();
-        act.run();
-      }}
-    >
+    <CreateForm onSubmit={act.run}>
       <Field label={t('dialogue.commitment.meeting')} hint={t('dialogue.create.commitment.meeting_hint')}>
         <select
           name="meeting_id"
@@ -725,7 +727,7 @@ function CommitmentForm({
         submit={t(parent ? 'dialogue.create.commitment.sub_submit' : 'dialogue.create.commitment.submit')}
         cancel={initialParent ? `/dialogue/commitments/${initialParent}` : '/dialogue/commitments'}
       />
-    </form>
+    </CreateForm>
   );
 }
 
@@ -735,7 +737,7 @@ export function NewEngagementPage() {
   useLang();
   const { query } = useLocation();
   const state = useLoad((s) => api.get<Items<Meeting>>('/api/v1/dialogue/meetings', s), []);
-  const meeting = query.meeting && /^\d+$/.test(query.meeting) ? query.meeting : '';
+  const meeting = queryMeeting(query);
   return (
     <FormPage title={t('dialogue.create.engagement.title')} back="/dialogue/engagements" backLabel={t('dialogue.engagements.back')}>
       <Async state={state}>{(d) => <EngagementForm meetings={d.items} meeting={meeting} />}</Async>
@@ -768,14 +770,7 @@ function EngagementForm({ meetings, meeting: initialMeeting }: { meetings: Meeti
     route(`/dialogue/engagements/${out.id}`);
   });
   return (
-    <form
-      class="card create-form"
-      aria-labelledby="page-title"
-      onSubmit={(e) => {
-        e.preventDefault();
-        act.run();
-      }}
-    >
+    <CreateForm onSubmit={act.run}>
       <Field label={t('dialogue.create.engagement.name')}>
         <input name="title" required maxLength={500} value={title} onInput={(e) => setTitle(val(e))} />
       </Field>
@@ -793,12 +788,7 @@ function EngagementForm({ meetings, meeting: initialMeeting }: { meetings: Meeti
       </div>
       <Hint text={date && date > today() ? t('dialogue.create.engagement.future') : null} />
       <Field label={t('dialogue.create.engagement.meeting')}>
-        <select name="meeting_id" value={meeting} onChange={(e) => setMeeting(val(e))}>
-          <option value="">{t('dialogue.create.no_meeting')}</option>
-          {meetings.map((m) => (
-            <option value={String(m.id)}>{meetingOption(m)}</option>
-          ))}
-        </select>
+        <OptionalMeetingSelect meetings={meetings} value={meeting} onChange={setMeeting} />
       </Field>
       <Field label={t('dialogue.engagement.people')}>
         <input name="people" maxLength={2000} value={people} onInput={(e) => setPeople(val(e))} />
@@ -812,7 +802,7 @@ function EngagementForm({ meetings, meeting: initialMeeting }: { meetings: Meeti
       <SourcesEditor list={sources} onChange={setSources} />
       <CreateError error={act.error} />
       <Actions busy={act.busy} submit={t('dialogue.create.engagement.submit')} cancel="/dialogue/engagements" />
-    </form>
+    </CreateForm>
   );
 }
 
@@ -844,14 +834,7 @@ function IndicatorForm() {
     route(`/dialogue/indicators/${out.id}`);
   });
   return (
-    <form
-      class="card create-form"
-      aria-labelledby="page-title"
-      onSubmit={(e) => {
-        e.preventDefault();
-        act.run();
-      }}
-    >
+    <CreateForm onSubmit={act.run}>
       <Field label={t('dialogue.create.indicator.name')}>
         <input name="name" required maxLength={300} value={name} onInput={(e) => setName(val(e))} />
       </Field>
@@ -870,6 +853,6 @@ function IndicatorForm() {
       <p class="muted">{t('dialogue.create.indicator.after')}</p>
       <CreateError error={act.error} duplicate={t('dialogue.create.duplicate.indicator')} />
       <Actions busy={act.busy} submit={t('dialogue.create.indicator.submit')} cancel="/dialogue/indicators" />
-    </form>
+    </CreateForm>
   );
 }

@@ -5,8 +5,8 @@ import { fmtDate, fmtNumber, t } from '../i18n/core';
 import { useSession } from '../session';
 import { ChartView } from '../ui/chart';
 import { ErrorBox } from '../ui/error';
-import { useAction, useLang, useLoad } from '../ui/hooks';
-import { Async, Field, PageHeader } from '../ui/widgets';
+import { submitWith, useAction, useLang, useLoad } from '../ui/hooks';
+import { Async, DataTable, Field, PageHeader } from '../ui/widgets';
 import { type Engagement, type Indicator, type Items, type Meeting, engagementKindName, idOf, meetingTitle } from './dialogue_model';
 import { Illustrative, Sources } from './dialogue_widgets';
 import { NewButton } from './dialogue_create';
@@ -92,10 +92,7 @@ function ValueForm({ i, onDone }: { i: Indicator; onDone: (i: Indicator) => void
     <form
       class="card"
       aria-labelledby="value-title"
-      onSubmit={(e) => {
-        e.preventDefault();
-        act.run();
-      }}
+      onSubmit={submitWith(act.run)}
     >
       <h2 id="value-title">{t('dialogue.indicator.add_value')}</h2>
       <div class="row">
@@ -200,38 +197,33 @@ export function EngagementsPage() {
       <Async state={state}>
         {([d, meetings]) =>
           d.items.length ? (
-            <div class="table-wrap">
-              <table>
-                <thead>
-                  <tr>
-                    <th scope="col">{t('common.date')}</th>
-                    <th scope="col">{t('dialogue.engagement')}</th>
-                    <th scope="col">{t('dialogue.engagement.kind')}</th>
-                    <th scope="col">{t('dialogue.engagement.people')}</th>
-                    <th scope="col">{t('dialogue.commitment.meeting')}</th>
-                  </tr>
-                </thead>
-                <tbody>
-                  {[...d.items]
-                    .sort((a, b) => b.date.localeCompare(a.date))
-                    .map((e) => {
-                      const mid = idOf(e.meeting, 'meetings');
-                      const m = meetings.items.find((x) => x.id === mid);
-                      return (
-                        <tr>
-                          <td>{fmtDate(e.date)}</td>
-                          <th scope="row">
-                            <a href={`/dialogue/engagements/${e.id}`}>{e.title}</a> <Illustrative on={e.illustrative} />
-                          </th>
-                          <td>{engagementKindName(e.kind)}</td>
-                          <td>{e.people}</td>
-                          <td>{m ? <a href={`/dialogue/meetings/${m.id}`}>{meetingTitle(m)}</a> : '—'}</td>
-                        </tr>
-                      );
-                    })}
-                </tbody>
-              </table>
-            </div>
+            <DataTable
+              headers={[
+                t('common.date'),
+                t('dialogue.engagement'),
+                t('dialogue.engagement.kind'),
+                t('dialogue.engagement.people'),
+                t('dialogue.commitment.meeting'),
+              ]}
+            >
+              {[...d.items]
+                .sort((a, b) => b.date.localeCompare(a.date))
+                .map((e) => {
+                  const mid = idOf(e.meeting, 'meetings');
+                  const m = meetings.items.find((x) => x.id === mid);
+                  return (
+                    <tr>
+                      <td>{fmtDate(e.date)}</td>
+                      <th scope="row">
+                        <a href={`/dialogue/engagements/${e.id}`}>{e.title}</a> <Illustrative on={e.illustrative} />
+                      </th>
+                      <td>{engagementKindName(e.kind)}</td>
+                      <td>{e.people}</td>
+                      <td>{m ? <a href={`/dialogue/meetings/${m.id}`}>{meetingTitle(m)}</a> : '—'}</td>
+                    </tr>
+                  );
+                })}
+            </DataTable>
           ) : (
             <p>{t('common.none')}</p>
           )

@@ -8,8 +8,8 @@ import { api, query, request } from '../api';
 import { fmtDateTime, fmtNumber, langName, lang, t, type Lang } from '../i18n/core';
 import { useSession } from '../session';
 import { ErrorBox } from '../ui/error';
-import { useAction, useLang, useLoad } from '../ui/hooks';
-import { Async, Badge, Field, PageHeader } from '../ui/widgets';
+import { submitWith, useAction, useLang, useLoad } from '../ui/hooks';
+import { Async, Badge, DataTable, Field, PageHeader } from '../ui/widgets';
 import { cleanHtml, markOnly } from './dialogue_html';
 
 interface DocSummary {
@@ -356,10 +356,7 @@ function DocForm({ doc, translationOf, ilo }: { doc?: Doc; translationOf?: Doc; 
   return (
     <form
       class="doc-form"
-      onSubmit={(e) => {
-        e.preventDefault();
-        act.run();
-      }}
+      onSubmit={submitWith(act.run)}
     >
       {translationOf ? (
         <p class="notice">
@@ -476,44 +473,36 @@ function Attachments({ doc, onChange, canWrite }: { doc: Doc; onChange: () => vo
     <section aria-labelledby="files-title">
       <h2 id="files-title">{t('library.files.title')}</h2>
       {files.length ? (
-        <div class="table-wrap">
-          <table>
-            <thead>
-              <tr>
-                <th scope="col">{t('common.name')}</th>
-                <th scope="col">{t('library.files.type')}</th>
-                <th scope="col" class="num">{t('library.files.size')}</th>
-                <th scope="col">{t('library.files.added')}</th>
-              </tr>
-            </thead>
-            <tbody>
-              {files.map((f) => (
-                <tr>
-                  <th scope="row">
-                    <a href={f.href} download={f.name}>
-                      {f.name}
-                    </a>
-                  </th>
-                  <td>{f.media_type}</td>
-                  <td class="num">{t('library.files.kb', { n: fmtNumber(Math.max(1, Math.round(f.size / 1024))) })}</td>
-                  <td>
-                    {fmtDateTime(f.at)} <span class="muted">{f.author}</span>
-                  </td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        </div>
+        <DataTable
+          headers={[
+            t('common.name'),
+            t('library.files.type'),
+            { label: t('library.files.size'), num: true },
+            t('library.files.added'),
+          ]}
+        >
+          {files.map((f) => (
+            <tr>
+              <th scope="row">
+                <a href={f.href} download={f.name}>
+                  {f.name}
+                </a>
+              </th>
+              <td>{f.media_type}</td>
+              <td class="num">{t('library.files.kb', { n: fmtNumber(Math.max(1, Math.round(f.size / 1024))) })}</td>
+              <td>
+                {fmtDateTime(f.at)} <span class="muted">{f.author}</span>
+              </td>
+            </tr>
+          ))}
+        </DataTable>
       ) : (
         <p class="muted">{t('library.files.none')}</p>
       )}
       {canWrite ? (
         <form
           class="row"
-          onSubmit={(e) => {
-            e.preventDefault();
-            upload.run();
-          }}
+          onSubmit={submitWith(upload.run)}
         >
           <Field label={t('library.files.choose')} hint={t('library.files.hint')}>
             <input type="file" ref={input} required accept=".pdf,.png,.jpg,.jpeg,.gif,.docx,.xlsx,.pptx,.odt,.txt,.md,.csv" />
@@ -541,36 +530,31 @@ function Versions({ doc }: { doc: Doc }) {
       <h2 id="versions-title">{t('library.versions.title')}</h2>
       <Async state={state}>
         {(d) => (
-          <div class="table-wrap">
-            <table>
-              <thead>
-                <tr>
-                  <th scope="col">{t('library.versions.version')}</th>
-                  <th scope="col">{t('library.doc.title')}</th>
-                  <th scope="col">{t('library.versions.when')}</th>
-                  <th scope="col">{t('library.versions.author')}</th>
-                </tr>
-              </thead>
-              <tbody>
-                {[...d.items].reverse().map((v) => (
-                  <tr>
-                    <th scope="row">
-                      <a href={`/library/documents/${doc.id}/versions/${v.version}`}>{t('library.versions.n', { n: v.version })}</a>
-                      {v.version === doc.version ? (
-                        <>
-                          {' '}
-                          <Badge kind="ok">{t('library.versions.current')}</Badge>
-                        </>
-                      ) : null}
-                    </th>
-                    <td lang={v.language}>{v.title}</td>
-                    <td>{fmtDateTime(v.at)}</td>
-                    <td>{v.author}</td>
-                  </tr>
-                ))}
-              </tbody>
-            </table>
-          </div>
+          <DataTable
+            headers={[
+              t('library.versions.version'),
+              t('library.doc.title'),
+              t('library.versions.when'),
+              t('library.versions.author'),
+            ]}
+          >
+            {[...d.items].reverse().map((v) => (
+              <tr>
+                <th scope="row">
+                  <a href={`/library/documents/${doc.id}/versions/${v.version}`}>{t('library.versions.n', { n: v.version })}</a>
+                  {v.version === doc.version ? (
+                    <>
+                      {' '}
+                      <Badge kind="ok">{t('library.versions.current')}</Badge>
+                    </>
+                  ) : null}
+                </th>
+                <td lang={v.language}>{v.title}</td>
+                <td>{fmtDateTime(v.at)}</td>
+                <td>{v.author}</td>
+              </tr>
+            ))}
+          </DataTable>
         )}
       </Async>
     </section>

@@ -10,8 +10,8 @@ import { api, ApiError, query } from '../api';
 import { fmtDateTime, fmtNumber, has, lang, t } from '../i18n/core';
 import { useSession } from '../session';
 import { ErrorBox } from '../ui/error';
-import { useAction, useLang, useLoad } from '../ui/hooks';
-import { Async, Badge, Field, PageHeader } from '../ui/widgets';
+import { submitWith, useAction, useLang, useLoad } from '../ui/hooks';
+import { Async, Badge, DataTable, Fact, Field, Loading, PageHeader } from '../ui/widgets';
 
 interface Project {
   id: number;
@@ -97,40 +97,35 @@ function ProjectsList() {
             projects.length === 0 ? (
               <p class="muted">{t('linkage.none')}</p>
             ) : (
-              <div class="table-wrap">
-                <table>
-                  <thead>
-                    <tr>
-                      <th scope="col">{t('common.name')}</th>
-                      <th scope="col">{t('linkage.col.parties')}</th>
-                      <th scope="col">{t('common.status')}</th>
-                      <th scope="col" class="num">{t('linkage.col.records_a')}</th>
-                      <th scope="col" class="num">{t('linkage.col.records_b')}</th>
-                      <th scope="col" class="num">{t('linkage.col.pairs')}</th>
-                      <th scope="col">{t('common.created')}</th>
-                    </tr>
-                  </thead>
-                  <tbody>
-                    {projects.map((p) => (
-                      <tr key={p.id}>
-                        <td>
-                          <a href={`/linkage/${p.id}`}>{p.name}</a>
-                        </td>
-                        <td>
-                          {p.party_a} ↔ {p.party_b}
-                        </td>
-                        <td>
-                          <Badge kind={statusKind(p.status)}>{statusName(p.status)}</Badge>
-                        </td>
-                        <td class="num">{p.records_a === null ? '—' : fmtNumber(p.records_a)}</td>
-                        <td class="num">{p.records_b === null ? '—' : fmtNumber(p.records_b)}</td>
-                        <td class="num">{p.status === 'matched' ? fmtNumber(p.pairs) : '—'}</td>
-                        <td>{fmtDateTime(p.created_at)}</td>
-                      </tr>
-                    ))}
-                  </tbody>
-                </table>
-              </div>
+              <DataTable
+                headers={[
+                  t('common.name'),
+                  t('linkage.col.parties'),
+                  t('common.status'),
+                  { label: t('linkage.col.records_a'), num: true },
+                  { label: t('linkage.col.records_b'), num: true },
+                  { label: t('linkage.col.pairs'), num: true },
+                  t('common.created'),
+                ]}
+              >
+                {projects.map((p) => (
+                  <tr key={p.id}>
+                    <td>
+                      <a href={`/linkage/${p.id}`}>{p.name}</a>
+                    </td>
+                    <td>
+                      {p.party_a} ↔ {p.party_b}
+                    </td>
+                    <td>
+                      <Badge kind={statusKind(p.status)}>{statusName(p.status)}</Badge>
+                    </td>
+                    <td class="num">{p.records_a === null ? '—' : fmtNumber(p.records_a)}</td>
+                    <td class="num">{p.records_b === null ? '—' : fmtNumber(p.records_b)}</td>
+                    <td class="num">{p.status === 'matched' ? fmtNumber(p.pairs) : '—'}</td>
+                    <td>{fmtDateTime(p.created_at)}</td>
+                  </tr>
+                ))}
+              </DataTable>
             )
           }
         </Async>
@@ -141,12 +136,7 @@ function ProjectsList() {
           <p class="muted">
             {t('linkage.new.intro', { partner: agencyName(partnerOf(me.user.agency)) })}
           </p>
-          <form
-            onSubmit={(e) => {
-              e.preventDefault();
-              create.run();
-            }}
-          >
+          <form onSubmit={submitWith(create.run)}>
             <div class="row">
               <Field label={t('linkage.new.name')}>
                 <input
@@ -223,12 +213,7 @@ function UploadForm({ project, onDone }: { project: Project; onDone: (p: Project
     onDone(await api.put<Project>(`/api/v1/linkage/projects/${project.id}/clks`, body));
   });
   return (
-    <form
-      onSubmit={(e) => {
-        e.preventDefault();
-        upload.run();
-      }}
-    >
+    <form onSubmit={submitWith(upload.run)}>
       <div class="row">
         <Field label={t('linkage.upload.clk_file')} hint={t('linkage.upload.clk_hint')}>
           <input
@@ -423,9 +408,7 @@ function Pairs({ project }: { project: Project }) {
       {canRefer ? <p class="muted">{t('linkage.pairs.refer_intro', { partner: agencyName(partner) })}</p> : null}
       <ErrorBox error={error} />
       {pairs === undefined && !error ? (
-        <p class="loading" role="status">
-          {t('common.loading')}
-        </p>
+        <Loading />
       ) : null}
       {pairs !== undefined && pairs.length === 0 ? <p class="muted">{t('linkage.pairs.none')}</p> : null}
       {pairs !== undefined && pairs.length > 0 ? (
@@ -550,48 +533,28 @@ function ProjectDetail({ id }: { id: number }) {
       <section class="card" aria-labelledby="linkage-state-title">
         <h2 id="linkage-state-title">{t('linkage.state.title')}</h2>
         <dl class="linkage-dl">
-          <div>
-            <dt>{t('common.status')}</dt>
-            <dd>
-              <Badge kind={statusKind(p.status)}>{statusName(p.status)}</Badge>
-            </dd>
-          </div>
-          <div>
-            <dt>{t('linkage.col.parties')}</dt>
-            <dd>
-              {agencyName(p.party_a)} ↔ {agencyName(p.party_b)}
-            </dd>
-          </div>
-          <div>
-            <dt>{t('linkage.col.schema')}</dt>
-            <dd>
-              <code>{p.schema.startsWith('{') ? t('linkage.custom_schema') : p.schema}</code> ·{' '}
-              {t('linkage.bits', { n: fmtNumber(p.clk_bits) })}
-            </dd>
-          </div>
-          <div>
-            <dt>{t('linkage.col.threshold')}</dt>
-            <dd>{fmtNumber(p.threshold, 3)}</dd>
-          </div>
-          <div>
-            <dt>{t('linkage.col.own_upload')}</dt>
-            <dd>{mine === null ? t('linkage.not_uploaded') : t('linkage.records', { n: fmtNumber(mine) })}</dd>
-          </div>
-          <div>
-            <dt>{t('linkage.col.partner_upload', { partner })}</dt>
-            <dd>{theirs === null ? t('linkage.not_uploaded') : t('linkage.records', { n: fmtNumber(theirs) })}</dd>
-          </div>
+          <Fact label={t('common.status')}>
+            <Badge kind={statusKind(p.status)}>{statusName(p.status)}</Badge>
+          </Fact>
+          <Fact label={t('linkage.col.parties')}>
+            {agencyName(p.party_a)} ↔ {agencyName(p.party_b)}
+          </Fact>
+          <Fact label={t('linkage.col.schema')}>
+            <code>{p.schema.startsWith('{') ? t('linkage.custom_schema') : p.schema}</code> ·{' '}
+            {t('linkage.bits', { n: fmtNumber(p.clk_bits) })}
+          </Fact>
+          <Fact label={t('linkage.col.threshold')}>{fmtNumber(p.threshold, 3)}</Fact>
+          <Fact label={t('linkage.col.own_upload')}>
+            {mine === null ? t('linkage.not_uploaded') : t('linkage.records', { n: fmtNumber(mine) })}
+          </Fact>
+          <Fact label={t('linkage.col.partner_upload', { partner })}>
+            {theirs === null ? t('linkage.not_uploaded') : t('linkage.records', { n: fmtNumber(theirs) })}
+          </Fact>
           {p.matched_at ? (
-            <div>
-              <dt>{t('linkage.col.matched_at')}</dt>
-              <dd>{fmtDateTime(p.matched_at)}</dd>
-            </div>
+            <Fact label={t('linkage.col.matched_at')}>{fmtDateTime(p.matched_at)}</Fact>
           ) : null}
           {p.status === 'matched' ? (
-            <div>
-              <dt>{t('linkage.col.candidates')}</dt>
-              <dd>{fmtNumber(p.candidates)}</dd>
-            </div>
+            <Fact label={t('linkage.col.candidates')}>{fmtNumber(p.candidates)}</Fact>
           ) : null}
         </dl>
         {p.status === 'failed' && p.message ? (

@@ -9,7 +9,7 @@ import { fmtDate, fmtDateTime, fmtNumber, fmtPence, has, lang, t } from '../i18n
 import { useSession } from '../session';
 import { ErrorBox } from '../ui/error';
 import { useAction, useLang, useLoad } from '../ui/hooks';
-import { Async, Badge, Field, PageHeader, Pager } from '../ui/widgets';
+import { Async, Badge, DataTable, Fact, Field, Loading, PageHeader, Pager } from '../ui/widgets';
 
 interface Check {
   id: number;
@@ -266,42 +266,37 @@ function ChecksList({ reloadKey }: { reloadKey: number }) {
           return (
             <>
               <p class="muted">{t('common.total', { n: fmtNumber(checks.length) })}</p>
-              <div class="table-wrap">
-                <table>
-                  <thead>
-                    <tr>
-                      <th scope="col">{t('payroll.col.check')}</th>
-                      <th scope="col">{t('payroll.col.run_at')}</th>
-                      <th scope="col">{t('payroll.col.as_of')}</th>
-                      <th scope="col" class="num">{t('payroll.col.rows_read')}</th>
-                      <th scope="col" class="num">{t('payroll.col.rows_rejected')}</th>
-                      <th scope="col" class="num">{t('payroll.col.findings')}</th>
-                      <th scope="col" class="num">{t('payroll.col.total_arrears')}</th>
-                    </tr>
-                  </thead>
-                  <tbody>
-                    {shown.map((c) => (
-                      <tr key={c.id}>
-                        <td>
-                          <a href={`/payroll/checks/${c.id}`}>{t('payroll.check_label', { id: c.id })}</a>
-                        </td>
-                        <td>{fmtDateTime(c.created_at)}</td>
-                        <td>{fmtDate(c.as_of)}</td>
-                        <td class="num">{fmtNumber(c.rows_read)}</td>
-                        <td class="num">
-                          {c.rows_rejected > 0 ? (
-                            <Badge kind="warn">{fmtNumber(c.rows_rejected)}</Badge>
-                          ) : (
-                            fmtNumber(0)
-                          )}
-                        </td>
-                        <td class="num">{fmtNumber(findingCount(c))}</td>
-                        <td class="num">{fmtPence(c.total_arrears_pence)}</td>
-                      </tr>
-                    ))}
-                  </tbody>
-                </table>
-              </div>
+              <DataTable
+                headers={[
+                  t('payroll.col.check'),
+                  t('payroll.col.run_at'),
+                  t('payroll.col.as_of'),
+                  { label: t('payroll.col.rows_read'), num: true },
+                  { label: t('payroll.col.rows_rejected'), num: true },
+                  { label: t('payroll.col.findings'), num: true },
+                  { label: t('payroll.col.total_arrears'), num: true },
+                ]}
+              >
+                {shown.map((c) => (
+                  <tr key={c.id}>
+                    <td>
+                      <a href={`/payroll/checks/${c.id}`}>{t('payroll.check_label', { id: c.id })}</a>
+                    </td>
+                    <td>{fmtDateTime(c.created_at)}</td>
+                    <td>{fmtDate(c.as_of)}</td>
+                    <td class="num">{fmtNumber(c.rows_read)}</td>
+                    <td class="num">
+                      {c.rows_rejected > 0 ? (
+                        <Badge kind="warn">{fmtNumber(c.rows_rejected)}</Badge>
+                      ) : (
+                        fmtNumber(0)
+                      )}
+                    </td>
+                    <td class="num">{fmtNumber(findingCount(c))}</td>
+                    <td class="num">{fmtPence(c.total_arrears_pence)}</td>
+                  </tr>
+                ))}
+              </DataTable>
               {checks.length > CHECKS_PER_PAGE ? (
                 <Pager page={page} hasNext={(page + 1) * CHECKS_PER_PAGE < checks.length} onPage={setPage} />
               ) : null}
@@ -358,6 +353,18 @@ function useCursorList<T>(url: string, field: string, deps: unknown[]) {
   };
 }
 
+// "Show more" under a cursor list while it has a next page.
+function ShowMore({ list }: { list: { next: number | null; loading: boolean; more: () => void } }) {
+  if (list.next === null) return null;
+  return (
+    <p>
+      <button type="button" class="secondary" disabled={list.loading} onClick={list.more}>
+        {list.loading ? t('common.loading') : t('payroll.show_more')}
+      </button>
+    </p>
+  );
+}
+
 function FindingsTable({ check }: { check: Check }) {
   useLang();
   const { may } = useSession();
@@ -386,11 +393,7 @@ function FindingsTable({ check }: { check: Check }) {
         {t('payroll.findings.title')} <span class="muted">({fmtNumber(total)})</span>
       </h2>
       {list.error ? <ErrorBox error={list.error} onRetry={list.reload} /> : null}
-      {list.items === undefined && !list.error ? (
-        <p class="loading" role="status">
-          {t('common.loading')}
-        </p>
-      ) : null}
+      {list.items === undefined && !list.error ? <Loading /> : null}
       {list.items !== undefined && list.items.length === 0 ? (
         <p class="success">{t('payroll.findings.none')}</p>
       ) : null}
@@ -474,13 +477,7 @@ function FindingsTable({ check }: { check: Check }) {
               </tbody>
             </table>
           </div>
-          {list.next !== null ? (
-            <p>
-              <button type="button" class="secondary" disabled={list.loading} onClick={list.more}>
-                {list.loading ? t('common.loading') : t('payroll.show_more')}
-              </button>
-            </p>
-          ) : null}
+          <ShowMore list={list} />
         </>
       ) : null}
     </section>
@@ -497,39 +494,25 @@ function RejectsTable({ check }: { check: Check }) {
       </h2>
       {check.rows_rejected > 0 ? <p class="notice">{t('payroll.rejects.intro')}</p> : null}
       {list.error ? <ErrorBox error={list.error} onRetry={list.reload} /> : null}
-      {list.items === undefined && !list.error ? (
-        <p class="loading" role="status">
-          {t('common.loading')}
-        </p>
-      ) : null}
+      {list.items === undefined && !list.error ? <Loading /> : null}
       {list.items !== undefined && list.items.length === 0 ? <p class="muted">{t('payroll.rejects.none')}</p> : null}
       {list.items !== undefined && list.items.length > 0 ? (
         <>
-          <div class="table-wrap">
-            <table class="payroll-rejects">
-              <thead>
-                <tr>
-                  <th scope="col" class="num">{t('payroll.col.line')}</th>
-                  <th scope="col">{t('payroll.col.reason')}</th>
-                </tr>
-              </thead>
-              <tbody>
-                {list.items.map((r) => (
-                  <tr key={r.line}>
-                    <td class="num">{fmtNumber(r.line)}</td>
-                    <td>{r.reason}</td>
-                  </tr>
-                ))}
-              </tbody>
-            </table>
-          </div>
-          {list.next !== null ? (
-            <p>
-              <button type="button" class="secondary" disabled={list.loading} onClick={list.more}>
-                {list.loading ? t('common.loading') : t('payroll.show_more')}
-              </button>
-            </p>
-          ) : null}
+          <DataTable
+            tableClass="payroll-rejects"
+            headers={[
+              { label: t('payroll.col.line'), num: true },
+              t('payroll.col.reason'),
+            ]}
+          >
+            {list.items.map((r) => (
+              <tr key={r.line}>
+                <td class="num">{fmtNumber(r.line)}</td>
+                <td>{r.reason}</td>
+              </tr>
+            ))}
+          </DataTable>
+          <ShowMore list={list} />
         </>
       ) : null}
     </section>
@@ -559,60 +542,26 @@ function CheckDetail({ id }: { id: number }) {
                 </p>
               ) : null}
               <dl class="payroll-summary">
-                <div>
-                  <dt>{t('payroll.col.run_at')}</dt>
-                  <dd>{fmtDateTime(c.created_at)}</dd>
-                </div>
-                <div>
-                  <dt>{t('payroll.col.as_of')}</dt>
-                  <dd>{fmtDate(c.as_of)}</dd>
-                </div>
-                <div>
-                  <dt>{t('payroll.col.rows_read')}</dt>
-                  <dd>{fmtNumber(c.rows_read)}</dd>
-                </div>
-                <div>
-                  <dt>{t('payroll.col.rows_rejected')}</dt>
-                  <dd>{fmtNumber(c.rows_rejected)}</dd>
-                </div>
-                <div>
-                  <dt>{t('payroll.col.rows_with_findings')}</dt>
-                  <dd>{fmtNumber(c.rows_with_findings)}</dd>
-                </div>
-                <div>
-                  <dt>{t('payroll.col.total_shortfall')}</dt>
-                  <dd>{fmtPence(c.total_shortfall_pence)}</dd>
-                </div>
-                <div>
-                  <dt>{t('payroll.col.total_arrears')}</dt>
-                  <dd>
-                    <strong>{fmtPence(c.total_arrears_pence)}</strong>
-                  </dd>
-                </div>
-                <div>
-                  <dt>{t('payroll.col.rules_version')}</dt>
-                  <dd>{c.rules_version || '—'}</dd>
-                </div>
+                <Fact label={t('payroll.col.run_at')}>{fmtDateTime(c.created_at)}</Fact>
+                <Fact label={t('payroll.col.as_of')}>{fmtDate(c.as_of)}</Fact>
+                <Fact label={t('payroll.col.rows_read')}>{fmtNumber(c.rows_read)}</Fact>
+                <Fact label={t('payroll.col.rows_rejected')}>{fmtNumber(c.rows_rejected)}</Fact>
+                <Fact label={t('payroll.col.rows_with_findings')}>{fmtNumber(c.rows_with_findings)}</Fact>
+                <Fact label={t('payroll.col.total_shortfall')}>{fmtPence(c.total_shortfall_pence)}</Fact>
+                <Fact label={t('payroll.col.total_arrears')}>
+                  <strong>{fmtPence(c.total_arrears_pence)}</strong>
+                </Fact>
+                <Fact label={t('payroll.col.rules_version')}>{c.rules_version || '—'}</Fact>
               </dl>
               <h3>{t('payroll.summary.by_rule')}</h3>
-              <div class="table-wrap">
-                <table>
-                  <thead>
-                    <tr>
-                      <th scope="col">{t('payroll.col.rule')}</th>
-                      <th scope="col" class="num">{t('payroll.col.findings')}</th>
-                    </tr>
-                  </thead>
-                  <tbody>
-                    {Object.entries(c.findings_by_rule).map(([r, n]) => (
-                      <tr>
-                        <td>{ruleName(r)}</td>
-                        <td class="num">{fmtNumber(n)}</td>
-                      </tr>
-                    ))}
-                  </tbody>
-                </table>
-              </div>
+              <DataTable headers={[t('payroll.col.rule'), { label: t('payroll.col.findings'), num: true }]}>
+                {Object.entries(c.findings_by_rule).map(([r, n]) => (
+                  <tr>
+                    <td>{ruleName(r)}</td>
+                    <td class="num">{fmtNumber(n)}</td>
+                  </tr>
+                ))}
+              </DataTable>
               <p class="muted">{t('payroll.summary.arrears_note')}</p>
             </section>
             <FindingsTable check={c} />

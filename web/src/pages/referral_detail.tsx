@@ -10,7 +10,7 @@ import { fmtDateTime, fmtNumber, t } from '../i18n/core';
 import { useSession } from '../session';
 import { ErrorBox } from '../ui/error';
 import { useAction, useLang, useLoad } from '../ui/hooks';
-import { Field, PageHeader } from '../ui/widgets';
+import { Fact, Field, Loading, PageHeader, TextPostForm } from '../ui/widgets';
 import { IndicatorList, SHAREABLE_FIELDS, fieldText } from './case_detail';
 import { useTaxonomy, type Taxonomy } from './cases';
 import { ReferralStatusBadge, pendingAction, type Referral } from './referrals';
@@ -51,11 +51,7 @@ export default function ReferralDetailPage() {
     );
   }
   if (!r) {
-    return (
-      <p class="loading" role="status">
-        {t('common.loading')}
-      </p>
-    );
+    return <Loading />;
   }
   const sender = r.from_agency === me.user.agency;
   const pending = pendingAction(r, me.user.agency);
@@ -69,31 +65,16 @@ export default function ReferralDetailPage() {
 
       <section class="card" aria-label={t('referrals.detail.summary')}>
         <dl class="case-facts">
-          <div>
-            <dt>{t('common.status')}</dt>
-            <dd>
-              <ReferralStatusBadge status={r.status} />
-            </dd>
-          </div>
-          <div>
-            <dt>{t('referrals.field.from')}</dt>
-            <dd>{t(`agency.${r.from_agency}`)}</dd>
-          </div>
-          <div>
-            <dt>{t('referrals.field.to')}</dt>
-            <dd>{t(`agency.${r.to_agency}`)}</dd>
-          </div>
-          <div>
-            <dt>{t('common.created')}</dt>
-            <dd>{fmtDateTime(r.created_at)}</dd>
-          </div>
+          <Fact label={t('common.status')}>
+            <ReferralStatusBadge status={r.status} />
+          </Fact>
+          <Fact label={t('referrals.field.from')}>{t(`agency.${r.from_agency}`)}</Fact>
+          <Fact label={t('referrals.field.to')}>{t(`agency.${r.to_agency}`)}</Fact>
+          <Fact label={t('common.created')}>{fmtDateTime(r.created_at)}</Fact>
           {sender && r.case_id ? (
-            <div>
-              <dt>{t('referrals.field.case')}</dt>
-              <dd>
-                <a href={`/cases/${r.case_id}`}>{t('referrals.detail.open_case')}</a>
-              </dd>
-            </div>
+            <Fact label={t('referrals.field.case')}>
+              <a href={`/cases/${r.case_id}`}>{t('referrals.detail.open_case')}</a>
+            </Fact>
           ) : null}
         </dl>
         {pending ? (
@@ -102,22 +83,13 @@ export default function ReferralDetailPage() {
           </p>
         ) : null}
         <dl class="case-fields">
-          <div>
-            <dt>{t('referrals.field.purpose')}</dt>
-            <dd class="pre">{r.purpose}</dd>
-          </div>
-          <div>
-            <dt>{t('referrals.field.legal_basis')}</dt>
-            <dd class="pre">{r.legal_basis}</dd>
-          </div>
-          <div>
-            <dt>{t('referrals.field.consent')}</dt>
-            <dd>
-              {r.consent
-                ? t('referrals.detail.consent_yes')
-                : t('referrals.detail.consent_override', { reason: r.override_reason || '—' })}
-            </dd>
-          </div>
+          <Fact label={t('referrals.field.purpose')} valueClass="pre">{r.purpose}</Fact>
+          <Fact label={t('referrals.field.legal_basis')} valueClass="pre">{r.legal_basis}</Fact>
+          <Fact label={t('referrals.field.consent')}>
+            {r.consent
+              ? t('referrals.detail.consent_yes')
+              : t('referrals.detail.consent_override', { reason: r.override_reason || '—' })}
+          </Fact>
         </dl>
       </section>
 
@@ -136,28 +108,19 @@ function LinkagePair({ linkage }: { linkage: ReferralLinkage }) {
       <h2 id="linkage-pair-title">{t('linkage.referral.title')}</h2>
       <p class="field-hint">{t('linkage.referral.hint')}</p>
       <dl class="case-fields">
-        <div data-field="pair_ref">
-          <dt>{t('linkage.col.pair_ref')}</dt>
-          <dd>
-            <code>{linkage.pair_ref}</code>
-          </dd>
-        </div>
+        <Fact label={t('linkage.col.pair_ref')} field="pair_ref">
+          <code>{linkage.pair_ref}</code>
+        </Fact>
         {linkage.similarity !== undefined ? (
-          <div data-field="similarity">
-            <dt>{t('linkage.col.similarity')}</dt>
-            <dd>{fmtNumber(linkage.similarity, 3)}</dd>
-          </div>
+          <Fact label={t('linkage.col.similarity')} field="similarity">{fmtNumber(linkage.similarity, 3)}</Fact>
         ) : null}
         {linkage.own_index !== undefined ? (
-          <div data-field="own_record">
-            <dt>{t('linkage.referral.own_record')}</dt>
-            <dd>
-              {t('linkage.referral.own', {
-                ref: linkage.own_ref ?? t('linkage.pairs.no_ref'),
-                row: fmtNumber(linkage.own_index + 1),
-              })}
-            </dd>
-          </div>
+          <Fact label={t('linkage.referral.own_record')} field="own_record">
+            {t('linkage.referral.own', {
+              ref: linkage.own_ref ?? t('linkage.pairs.no_ref'),
+              row: fmtNumber(linkage.own_index + 1),
+            })}
+          </Fact>
         ) : null}
       </dl>
       {known ? (
@@ -190,16 +153,13 @@ function Shared({ r, sender, taxonomy }: { r: Referral; sender: boolean; taxonom
           const v = r.shared[f];
           const known = SHAREABLE_FIELDS.includes(f);
           return (
-            <div data-field={f}>
-              <dt>{known ? t(`cases.field.${f}`) : f}</dt>
-              <dd class={f === 'what_happened' ? 'pre' : undefined}>
-                {f === 'indicators' ? (
-                  <IndicatorList flags={(v ?? {}) as Record<string, string>} taxonomy={taxonomy} />
-                ) : (
-                  fieldText(f, v, taxonomy) || <span class="muted">{t('cases.field.empty')}</span>
-                )}
-              </dd>
-            </div>
+            <Fact label={known ? t(`cases.field.${f}`) : f} field={f} valueClass={f === 'what_happened' ? 'pre' : undefined}>
+              {f === 'indicators' ? (
+                <IndicatorList flags={(v ?? {}) as Record<string, string>} taxonomy={taxonomy} />
+              ) : (
+                fieldText(f, v, taxonomy) || <span class="muted">{t('cases.field.empty')}</span>
+              )}
+            </Fact>
           );
         })}
       </dl>
@@ -331,34 +291,16 @@ function Thread({
         <p class="muted">{t('referrals.thread.none')}</p>
       )}
       {open && may('case.write') ? (
-        <form
-          onSubmit={(e) => {
-            e.preventDefault();
-            action.run();
-          }}
-        >
-          <Field
-            label={t('referrals.thread.write', { agency: t(`agency.${other}`) })}
-            hint={
-              sender && r.status === 'info_requested'
-                ? t('referrals.thread.hint_answer')
-                : t('referrals.thread.hint')
-            }
-          >
-            <textarea
-              name="message"
-              required
-              maxLength={5000}
-              rows={3}
-              value={text}
-              onInput={(e) => setText((e.target as HTMLTextAreaElement).value)}
-            />
-          </Field>
-          <ErrorBox error={action.error} />
-          <button type="submit" name="send-message" disabled={action.busy || !text.trim()}>
-            {t('referrals.thread.send')}
-          </button>
-        </form>
+        <TextPostForm
+          label={t('referrals.thread.write', { agency: t(`agency.${other}`) })}
+          hint={sender && r.status === 'info_requested' ? t('referrals.thread.hint_answer') : t('referrals.thread.hint')}
+          name="message"
+          submitName="send-message"
+          submit={t('referrals.thread.send')}
+          value={text}
+          onInput={setText}
+          action={action}
+        />
       ) : !open ? (
         <p class="muted">{t('referrals.thread.closed')}</p>
       ) : null}

@@ -9,8 +9,9 @@ import { api, ApiError, query } from '../api';
 import { fmtDate, fmtNumber, has, t } from '../i18n/core';
 import { useSession } from '../session';
 import { ErrorBox } from '../ui/error';
-import { useAction, useLang, useLoad } from '../ui/hooks';
-import { Async, Badge, Field, PageHeader, Pager } from '../ui/widgets';
+import { submitWith, useAction, useLang, useLoad } from '../ui/hooks';
+import { CursorPager, useCursorPages } from '../ui/paging';
+import { Async, Badge, DataTable, Fact, Field, PageHeader, Pager } from '../ui/widgets';
 
 interface LicenceStatus {
   status: string;
@@ -152,25 +153,16 @@ function ProvidersTab() {
   );
   return (
     <>
-      <form
-        class="row"
-        role="search"
-        onSubmit={(e) => {
-          e.preventDefault();
+      <SearchForm
+        label={t('registry.providers.search')}
+        hint={t('registry.providers.search_hint')}
+        value={draft}
+        onInput={setDraft}
+        onSubmit={() => {
           setPage(0);
           route(`/registry${query({ q: draft.trim() })}`);
         }}
-      >
-        <Field label={t('registry.providers.search')} hint={t('registry.providers.search_hint')}>
-          <input
-            type="search"
-            name="q"
-            value={draft}
-            onInput={(e) => setDraft((e.target as HTMLInputElement).value)}
-          />
-        </Field>
-        <button type="submit">{t('common.search')}</button>
-      </form>
+      />
       <Async state={state}>
         {({ items }) => {
           if (items.length === 0) {
@@ -182,41 +174,36 @@ function ProvidersTab() {
               <p class="muted">
                 {items.length >= 200 ? t('registry.providers.first_200') : t('common.total', { n: fmtNumber(items.length) })}
               </p>
-              <div class="table-wrap">
-                <table>
-                  <thead>
-                    <tr>
-                      <th scope="col">{t('registry.col.licence_number')}</th>
-                      <th scope="col">{t('common.name')}</th>
-                      <th scope="col">{t('registry.col.status_now')}</th>
-                      <th scope="col">{t('registry.col.since')}</th>
-                      <th scope="col">{t('registry.col.expires_on')}</th>
-                      <th scope="col">{t('registry.col.sectors')}</th>
+              <DataTable
+                headers={[
+                  t('registry.col.licence_number'),
+                  t('common.name'),
+                  t('registry.col.status_now'),
+                  t('registry.col.since'),
+                  t('registry.col.expires_on'),
+                  t('registry.col.sectors'),
+                ]}
+              >
+                {shown.map((p) => {
+                  const cur = currentEntry(p);
+                  return (
+                    <tr key={p.id}>
+                      <td>
+                        <code>{p.licence_number}</code>
+                      </td>
+                      <td>
+                        <a href={`/registry/providers/${p.id}`}>{p.name}</a>
+                      </td>
+                      <td>
+                        <StatusBadge status={cur?.status ?? null} />
+                      </td>
+                      <td>{fmtDate(cur?.effective_from)}</td>
+                      <td>{fmtDate(cur?.expires_on)}</td>
+                      <td>{p.sectors.join(', ') || '—'}</td>
                     </tr>
-                  </thead>
-                  <tbody>
-                    {shown.map((p) => {
-                      const cur = currentEntry(p);
-                      return (
-                        <tr key={p.id}>
-                          <td>
-                            <code>{p.licence_number}</code>
-                          </td>
-                          <td>
-                            <a href={`/registry/providers/${p.id}`}>{p.name}</a>
-                          </td>
-                          <td>
-                            <StatusBadge status={cur?.status ?? null} />
-                          </td>
-                          <td>{fmtDate(cur?.effective_from)}</td>
-                          <td>{fmtDate(cur?.expires_on)}</td>
-                          <td>{p.sectors.join(', ') || '—'}</td>
-                        </tr>
-                      );
-                    })}
-                  </tbody>
-                </table>
-              </div>
+                  );
+                })}
+              </DataTable>
               {items.length > PROVIDERS_PER_PAGE ? (
                 <Pager page={page} hasNext={(page + 1) * PROVIDERS_PER_PAGE < items.length} onPage={setPage} />
               ) : null}
@@ -240,26 +227,14 @@ function ProviderDetail({ id }: { id: number }) {
             <section class="card" aria-labelledby="registry-provider-title">
               <h2 id="registry-provider-title">{p.name}</h2>
               <dl class="registry-dl">
-                <div>
-                  <dt>{t('registry.col.licence_number')}</dt>
-                  <dd>
-                    <code>{p.licence_number}</code>
-                  </dd>
-                </div>
-                <div>
-                  <dt>{t('registry.col.status_now')}</dt>
-                  <dd>
-                    <StatusBadge status={cur?.status ?? null} />
-                  </dd>
-                </div>
-                <div>
-                  <dt>{t('registry.col.principal_authority')}</dt>
-                  <dd>{p.principal_authority || '—'}</dd>
-                </div>
-                <div>
-                  <dt>{t('registry.col.sectors')}</dt>
-                  <dd>{p.sectors.join(', ') || '—'}</dd>
-                </div>
+                <Fact label={t('registry.col.licence_number')}>
+                  <code>{p.licence_number}</code>
+                </Fact>
+                <Fact label={t('registry.col.status_now')}>
+                  <StatusBadge status={cur?.status ?? null} />
+                </Fact>
+                <Fact label={t('registry.col.principal_authority')}>{p.principal_authority || '—'}</Fact>
+                <Fact label={t('registry.col.sectors')}>{p.sectors.join(', ') || '—'}</Fact>
               </dl>
             </section>
             <section aria-labelledby="registry-history-title">
@@ -267,30 +242,19 @@ function ProviderDetail({ id }: { id: number }) {
               {p.history.length === 0 ? (
                 <p class="muted">{t('registry.history.none')}</p>
               ) : (
-                <div class="table-wrap">
-                  <table>
-                    <thead>
-                      <tr>
-                        <th scope="col">{t('registry.col.effective_from')}</th>
-                        <th scope="col">{t('common.status')}</th>
-                        <th scope="col">{t('registry.col.expires_on')}</th>
-                      </tr>
-                    </thead>
-                    <tbody>
-                      {[...p.history].reverse().map((h) => (
-                        <tr>
-                          <td>{fmtDate(h.effective_from)}</td>
-                          <td>
-                            <StatusBadge status={h.status} />
-                            {h === cur ? <span class="muted"> {t('registry.history.in_force')}</span> : null}
-                            {h.effective_from > today() ? <span class="muted"> {t('registry.history.future')}</span> : null}
-                          </td>
-                          <td>{fmtDate(h.expires_on)}</td>
-                        </tr>
-                      ))}
-                    </tbody>
-                  </table>
-                </div>
+                <DataTable headers={[t('registry.col.effective_from'), t('common.status'), t('registry.col.expires_on')]}>
+                  {[...p.history].reverse().map((h) => (
+                    <tr>
+                      <td>{fmtDate(h.effective_from)}</td>
+                      <td>
+                        <StatusBadge status={h.status} />
+                        {h === cur ? <span class="muted"> {t('registry.history.in_force')}</span> : null}
+                        {h.effective_from > today() ? <span class="muted"> {t('registry.history.future')}</span> : null}
+                      </td>
+                      <td>{fmtDate(h.expires_on)}</td>
+                    </tr>
+                  ))}
+                </DataTable>
               )}
             </section>
             <LicenceCheckForm initialLicence={p.licence_number} fixedLicence />
@@ -320,10 +284,7 @@ function LicenceCheckForm({ initialLicence, fixedLicence }: { initialLicence: st
       <p class="muted">{t('registry.check.intro')}</p>
       <form
         class="row"
-        onSubmit={(e) => {
-          e.preventDefault();
-          check.run();
-        }}
+        onSubmit={submitWith(check.run)}
       >
         {fixedLicence ? null : (
           <Field label={t('registry.col.licence_number')}>
@@ -414,10 +375,7 @@ function ImportTab() {
       <p class="muted">{t('registry.import.statuses', { list: 'applied, licensed, licensed_with_conditions, suspended, refused, revoked, expired, surrendered' })}</p>
       <form
         class="row"
-        onSubmit={(e) => {
-          e.preventDefault();
-          upload.run();
-        }}
+        onSubmit={submitWith(upload.run)}
       >
         <Field label={t('registry.import.file')}>
           <input
@@ -471,34 +429,29 @@ function workerName(w: Worker): string {
 function WorkerTable({ items }: { items: Worker[] }) {
   useLang();
   return (
-    <div class="table-wrap">
-      <table>
-        <thead>
-          <tr>
-            <th scope="col">{t('common.name')}</th>
-            <th scope="col">{t('registry.field.date_of_birth')}</th>
-            <th scope="col">{t('registry.field.iin')}</th>
-            <th scope="col">{t('registry.field.passport_number')}</th>
-            <th scope="col">{t('registry.field.visa_route')}</th>
-            <th scope="col">{t('registry.col.recorded')}</th>
-          </tr>
-        </thead>
-        <tbody>
-          {items.map((w) => (
-            <tr key={w.id}>
-              <td>
-                <a href={`/registry/workers/${w.id}`}>{workerName(w)}</a>
-              </td>
-              <td>{fmtDate(w.date_of_birth)}</td>
-              <td>{w.iin ?? '—'}</td>
-              <td>{w.passport_number ?? '—'}</td>
-              <td>{visaRouteName(w.visa_route)}</td>
-              <td>{fmtDate(w.created_at)}</td>
-            </tr>
-          ))}
-        </tbody>
-      </table>
-    </div>
+    <DataTable
+      headers={[
+        t('common.name'),
+        t('registry.field.date_of_birth'),
+        t('registry.field.iin'),
+        t('registry.field.passport_number'),
+        t('registry.field.visa_route'),
+        t('registry.col.recorded'),
+      ]}
+    >
+      {items.map((w) => (
+        <tr key={w.id}>
+          <td>
+            <a href={`/registry/workers/${w.id}`}>{workerName(w)}</a>
+          </td>
+          <td>{fmtDate(w.date_of_birth)}</td>
+          <td>{w.iin ?? '—'}</td>
+          <td>{w.passport_number ?? '—'}</td>
+          <td>{visaRouteName(w.visa_route)}</td>
+          <td>{fmtDate(w.created_at)}</td>
+        </tr>
+      ))}
+    </DataTable>
   );
 }
 
@@ -518,10 +471,7 @@ function WorkerFind() {
       <form
         class="row"
         role="search"
-        onSubmit={(e) => {
-          e.preventDefault();
-          find.run();
-        }}
+        onSubmit={submitWith(find.run)}
       >
         <Field label={t('registry.workers.find_by')}>
           <select value={by} onChange={(e) => setBy((e.target as HTMLSelectElement).value as 'iin' | 'passport')}>
@@ -556,9 +506,8 @@ function WorkerFind() {
 function WorkersTab() {
   useLang();
   const { may } = useSession();
-  // Cursors of the pages seen so far: [0] is the first page (no cursor).
-  const [cursors, setCursors] = useState<number[]>([0]);
-  const before = cursors[cursors.length - 1];
+  const pages = useCursorPages();
+  const before = pages.before;
   const state = useLoad(
     (signal) =>
       api.get<{ items: Worker[]; next_before: number | null }>(
@@ -582,18 +531,12 @@ function WorkersTab() {
         <h2 id="registry-workers-title">{t('registry.workers.list_title')}</h2>
         <Async state={state}>
           {(r) =>
-            r.items.length === 0 && cursors.length === 1 ? (
+            r.items.length === 0 && pages.first ? (
               <p class="muted">{t('registry.workers.empty')}</p>
             ) : (
               <>
                 <WorkerTable items={r.items} />
-                <Pager
-                  page={cursors.length - 1}
-                  hasNext={r.next_before !== null}
-                  onPage={(p) =>
-                    setCursors((c) => (p < c.length - 1 ? c.slice(0, p + 1) : [...c, r.next_before as number]))
-                  }
-                />
+                <CursorPager pages={pages} next={r.next_before} />
               </>
             )
           }
@@ -603,12 +546,31 @@ function WorkersTab() {
   );
 }
 
-function Row({ label, children }: { label: string; children: ComponentChildren }) {
+// The search box of a list: one field and the search button; submitting calls `onSubmit`.
+function SearchForm({
+  label,
+  hint,
+  value,
+  onInput,
+  onSubmit,
+}: {
+  label: string;
+  hint: string;
+  value: string;
+  onInput: (v: string) => void;
+  onSubmit: () => void;
+}) {
   return (
-    <div>
-      <dt>{label}</dt>
-      <dd>{children}</dd>
-    </div>
+    <form
+      class="row"
+      role="search"
+      onSubmit={submitWith(onSubmit)}
+    >
+      <Field label={label} hint={hint}>
+        <input type="search" name="q" value={value} onInput={(e) => onInput((e.target as HTMLInputElement).value)} />
+      </Field>
+      <button type="submit">{t('common.search')}</button>
+    </form>
   );
 }
 
@@ -628,22 +590,22 @@ function WorkerDetail({ id }: { id: number }) {
               <p class="muted">{t('registry.workers.read_audited')}</p>
               <dl class="registry-dl">
                 {PERSONAL_FIELDS.map((f) => (
-                  <Row label={t(`registry.field.${f}`)}>
+                  <Fact label={t(`registry.field.${f}`)}>
                     {f === 'sex' ? sexName(w.sex) : f === 'date_of_birth' ? fmtDate(w[f]) : (w[f] ?? '—')}
-                  </Row>
+                  </Fact>
                 ))}
               </dl>
             </section>
             <section class="card" aria-labelledby="registry-visa-title">
               <h2 id="registry-visa-title">{t('registry.workers.visa_title')}</h2>
               <dl class="registry-dl">
-                <Row label={t('registry.field.visa_route')}>{visaRouteName(w.visa_route)}</Row>
-                <Row label={t('registry.field.visa_start')}>{fmtDate(w.visa_start)}</Row>
-                <Row label={t('registry.field.visa_end')}>{fmtDate(w.visa_end)}</Row>
-                <Row label={t('registry.field.recruitment_agency')}>{w.recruitment_agency || '—'}</Row>
-                <Row label={t('registry.field.scheme_operator')}>{w.scheme_operator || '—'}</Row>
-                <Row label={t('common.agency')}>{t(`agency.${w.agency}`)}</Row>
-                <Row label={t('registry.col.recorded')}>{fmtDate(w.created_at)}</Row>
+                <Fact label={t('registry.field.visa_route')}>{visaRouteName(w.visa_route)}</Fact>
+                <Fact label={t('registry.field.visa_start')}>{fmtDate(w.visa_start)}</Fact>
+                <Fact label={t('registry.field.visa_end')}>{fmtDate(w.visa_end)}</Fact>
+                <Fact label={t('registry.field.recruitment_agency')}>{w.recruitment_agency || '—'}</Fact>
+                <Fact label={t('registry.field.scheme_operator')}>{w.scheme_operator || '—'}</Fact>
+                <Fact label={t('common.agency')}>{t(`agency.${w.agency}`)}</Fact>
+                <Fact label={t('registry.col.recorded')}>{fmtDate(w.created_at)}</Fact>
               </dl>
             </section>
             <Placements workerId={w.id} />
@@ -684,12 +646,7 @@ function NewWorker() {
     <section class="card" aria-labelledby="registry-new-title">
       <h2 id="registry-new-title">{t('registry.workers.new')}</h2>
       <p class="muted">{t('registry.workers.new_intro')}</p>
-      <form
-        onSubmit={(e) => {
-          e.preventDefault();
-          save.run();
-        }}
-      >
+      <form onSubmit={submitWith(save.run)}>
         <fieldset>
           <legend>{t('registry.workers.identity')}</legend>
           <div class="grid">
@@ -824,24 +781,15 @@ function OrganisationsTab() {
         ))}
       </nav>
       <div class="row">
-        <form
-          class="row"
-          role="search"
-          onSubmit={(e) => {
-            e.preventDefault();
+        <SearchForm
+          label={t('registry.orgs.search')}
+          hint={t('registry.orgs.search_hint')}
+          value={draft}
+          onInput={setDraft}
+          onSubmit={() => {
             route(`/registry/organisations${query({ kind, q: draft.trim() })}`);
           }}
-        >
-          <Field label={t('registry.orgs.search')} hint={t('registry.orgs.search_hint')}>
-            <input
-              type="search"
-              name="q"
-              value={draft}
-              onInput={(e) => setDraft((e.target as HTMLInputElement).value)}
-            />
-          </Field>
-          <button type="submit">{t('common.search')}</button>
-        </form>
+        />
         {may('provider.write') ? (
           <a class="button" href={`/registry/organisations/new${query({ kind })}`} data-action="new-organisation">
             {t(agencies ? 'registry.orgs.new.kz_agency' : 'registry.orgs.new.employer')}
@@ -985,10 +933,7 @@ function OrganisationForm({
   return (
     <form
       class="registry-organisation-form"
-      onSubmit={(e) => {
-        e.preventDefault();
-        save.run();
-      }}
+      onSubmit={submitWith(save.run)}
     >
       <div class="grid">
         {existing ? null : (
@@ -1091,26 +1036,26 @@ function OrganisationDetail({ id }: { id: number }) {
             <section class="card" aria-labelledby="registry-org-title">
               <h2 id="registry-org-title">{o.name}</h2>
               <dl class="registry-dl">
-                <Row label={t('registry.orgs.field.kind')}>{t(`registry.orgs.kind_one.${o.kind}`)}</Row>
-                <Row label={t('registry.orgs.field.country')}>{o.country}</Row>
-                <Row label={t('registry.orgs.field.region')}>{o.region || '—'}</Row>
-                <Row label={t('registry.orgs.field.address')}>{o.address || '—'}</Row>
+                <Fact label={t('registry.orgs.field.kind')}>{t(`registry.orgs.kind_one.${o.kind}`)}</Fact>
+                <Fact label={t('registry.orgs.field.country')}>{o.country}</Fact>
+                <Fact label={t('registry.orgs.field.region')}>{o.region || '—'}</Fact>
+                <Fact label={t('registry.orgs.field.address')}>{o.address || '—'}</Fact>
                 {agency ? (
-                  <Row label={t('registry.col.licence_number')}>
+                  <Fact label={t('registry.col.licence_number')}>
                     {o.licence_number ? <code>{o.licence_number}</code> : '—'}
-                  </Row>
+                  </Fact>
                 ) : null}
                 {agency ? (
-                  <Row label={t('registry.orgs.field.licence_status')}>
+                  <Fact label={t('registry.orgs.field.licence_status')}>
                     <span data-licence-status={o.licence_status ?? ''}>
                       <AgencyLicenceBadge status={o.licence_status} />
                     </span>
-                  </Row>
+                  </Fact>
                 ) : null}
-                <Row label={t('registry.col.sectors')}>{o.sectors.join(', ') || '—'}</Row>
-                <Row label={t('registry.orgs.field.recorded_by')}>{agencyName(o.created_by_agency)}</Row>
-                <Row label={t('registry.col.recorded')}>{fmtDate(o.created_at)}</Row>
-                <Row label={t('registry.orgs.field.updated')}>{fmtDate(o.updated_at)}</Row>
+                <Fact label={t('registry.col.sectors')}>{o.sectors.join(', ') || '—'}</Fact>
+                <Fact label={t('registry.orgs.field.recorded_by')}>{agencyName(o.created_by_agency)}</Fact>
+                <Fact label={t('registry.col.recorded')}>{fmtDate(o.created_at)}</Fact>
+                <Fact label={t('registry.orgs.field.updated')}>{fmtDate(o.updated_at)}</Fact>
               </dl>
               {o.notes ? (
                 <>
@@ -1185,30 +1130,26 @@ function Placements({ workerId }: { workerId: number }) {
           items.length === 0 ? (
             <p class="muted">{t('registry.placements.none')}</p>
           ) : (
-            <div class="table-wrap">
-              <table class="registry-placements">
-                <thead>
-                  <tr>
-                    <th scope="col">{t('registry.placements.employer')}</th>
-                    <th scope="col">{t('registry.placements.start')}</th>
-                    <th scope="col">{t('registry.placements.end')}</th>
-                    <th scope="col">{t('registry.col.recorded')}</th>
-                  </tr>
-                </thead>
-                <tbody>
-                  {items.map((p) => (
-                    <tr key={p.id}>
-                      <td>
-                        <a href={`/registry/organisations/${p.organisation_id}`}>{p.organisation_name}</a>
-                      </td>
-                      <td>{fmtDate(p.start_date)}</td>
-                      <td>{p.end_date ? fmtDate(p.end_date) : <span class="muted">{t('registry.placements.ongoing')}</span>}</td>
-                      <td>{fmtDate(p.recorded_at)}</td>
-                    </tr>
-                  ))}
-                </tbody>
-              </table>
-            </div>
+            <DataTable
+              tableClass="registry-placements"
+              headers={[
+                t('registry.placements.employer'),
+                t('registry.placements.start'),
+                t('registry.placements.end'),
+                t('registry.col.recorded'),
+              ]}
+            >
+              {items.map((p) => (
+                <tr key={p.id}>
+                  <td>
+                    <a href={`/registry/organisations/${p.organisation_id}`}>{p.organisation_name}</a>
+                  </td>
+                  <td>{fmtDate(p.start_date)}</td>
+                  <td>{p.end_date ? fmtDate(p.end_date) : <span class="muted">{t('registry.placements.ongoing')}</span>}</td>
+                  <td>{fmtDate(p.recorded_at)}</td>
+                </tr>
+              ))}
+            </DataTable>
           )
         }
       </Async>
@@ -1249,10 +1190,7 @@ function PlacementForm({ workerId, onAdded }: { workerId: number; onAdded: () =>
     <form
       class="registry-placement-form"
       aria-labelledby="registry-place-title"
-      onSubmit={(e) => {
-        e.preventDefault();
-        add.run();
-      }}
+      onSubmit={submitWith(add.run)}
     >
       <h3 id="registry-place-title">{t('registry.placements.add')}</h3>
       <div class="row">

@@ -63,3 +63,11 @@ export function useAction<A extends unknown[], R>(f: (...a: A) => Promise<R>) {
   };
   return { run, busy, error, setError };
 }
+
+// A form's onSubmit handler: keeps the browser from loading a page and calls `run` (no arguments).
+export function submitWith(run: () => unknown) {
+  return (e: Event) => {
+    e.preventDefault();
+    run();
+  };
+}
