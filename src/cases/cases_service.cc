@@ -649,24 +649,10 @@ core::Result<Case> CasesService::Attach(const auth::Principal& who, long long id
                                         const std::string& name, std::string_view content,
                                         const std::string& request_id) {
   if (auto ok = NeedKey(); !ok) return tl::unexpected(ok.error());
-  if (content.empty())
-    return Fail(ErrorCode::kInvalidArgument, "the file is empty", "invalid-file");
-  if (content.size() > kMaxAttachmentBytes) {
-    return Fail(ErrorCode::kInvalidArgument,
-                "the file is larger than " + std::to_string(kMaxAttachmentBytes) + " bytes",
-                "file-too-large");
-  }
   if (auto ok = CheckText("name", name, 200, true); !ok) return tl::unexpected(ok.error());
-  if (name.find('/') != std::string::npos || name.find('\\') != std::string::npos) {
-    return Fail(ErrorCode::kInvalidArgument, "name must be a file name, not a path",
-                "invalid-field");
-  }
-  const std::string type = core::SniffType(content);
-  if (type.empty()) {
-    return Fail(ErrorCode::kUnsupportedMedia,
-                "only PDF, PNG, JPEG, GIF, office (zip) files and UTF-8 text are accepted",
-                "unsupported-file-type");
-  }
+  const auto sniffed = core::CheckUpload(name, content, kMaxAttachmentBytes);
+  if (!sniffed) return tl::unexpected(sniffed.error());
+  const std::string& type = *sniffed;
   const std::string hash = core::Sha256Hex(content);
   const Sealer s{*key_};
   return db_.Write([&](store::Conn& c) -> core::Result<Case> {

@@ -17,4 +17,26 @@ std::string SniffType(std::string_view b) {
   return "";
 }
 
+Result<std::string> CheckUpload(std::string_view name, std::string_view content,
+                                std::size_t max_bytes) {
+  if (content.empty())
+    return Fail(ErrorCode::kInvalidArgument, "the file is empty", "invalid-file");
+  if (content.size() > max_bytes) {
+    return Fail(ErrorCode::kInvalidArgument,
+                "the file is larger than " + std::to_string(max_bytes) + " bytes",
+                "file-too-large");
+  }
+  if (name.find('/') != std::string_view::npos || name.find('\\') != std::string_view::npos) {
+    return Fail(ErrorCode::kInvalidArgument, "name must be a file name, not a path",
+                "invalid-field");
+  }
+  std::string type = SniffType(content);
+  if (type.empty()) {
+    return Fail(ErrorCode::kUnsupportedMedia,
+                "only PDF, PNG, JPEG, GIF, office (zip) files and UTF-8 text are accepted",
+                "unsupported-file-type");
+  }
+  return type;
+}
+
 }  // namespace kenes::core

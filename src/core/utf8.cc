@@ -47,6 +47,30 @@ bool IsValidUtf8(std::string_view s) {
 
 namespace kenes::core {
 
+void AppendHtmlEscaped(std::string& out, std::string_view text) {
+  for (const char c : text) {
+    switch (c) {
+      case '&':
+        out += "&amp;";
+        break;
+      case '<':
+        out += "&lt;";
+        break;
+      case '>':
+        out += "&gt;";
+        break;
+      case '"':
+        out += "&quot;";
+        break;
+      case '\'':
+        out += "&#39;";
+        break;
+      default:
+        out += c;
+    }
+  }
+}
+
 Status CheckPlainText(std::string_view field, std::string_view v, std::size_t max, bool required,
                       Markup markup) {
   auto bad = [&](const std::string& why) {

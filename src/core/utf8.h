@@ -19,6 +19,10 @@ enum class Markup { kAllowed, kRefused };
 // control characters but newline and tab, and with Markup::kRefused nothing that could run when
 // shown in a page (<script, <iframe, javascript:, onerror=, onload=). Error: kInvalidArgument
 // naming `field`, type "invalid-field".
+// Appends `text` to `out` with & < > " ' as HTML character references, for text inside HTML
+// elements and quoted attribute values.
+void AppendHtmlEscaped(std::string& out, std::string_view text);
+
 Status CheckPlainText(std::string_view field, std::string_view v, std::size_t max, bool required,
                       Markup markup = Markup::kRefused);
 

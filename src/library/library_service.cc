@@ -23,14 +23,13 @@ using search::Visibility;
 
 const std::vector<std::string_view>& Sectors() {
   static const std::vector<std::string_view> v = {
-      "agriculture", "horticulture",  "food_processing", "construction",
-      "hospitality", "care",          "cleaning",        "logistics",
-      "manufacturing", "fishing",     "domestic_work",   "other"};
+      "agriculture", "horticulture", "food_processing", "construction", "hospitality",   "care",
+      "cleaning",    "logistics",    "manufacturing",   "fishing",      "domestic_work", "other"};
   return v;
 }
 
 const std::vector<std::string_view>& Audiences() {
-  static const std::vector<std::string_view> v = {"workers",    "employers", "labour_providers",
+  static const std::vector<std::string_view> v = {"workers",    "employers",  "labour_providers",
                                                   "recruiters", "inspectors", "officers",
                                                   "trainers",   "public"};
   return v;
@@ -169,17 +168,12 @@ core::Status CheckPlain(const char* field, const std::string& v, std::size_t max
   auto bad = [&](ErrorCode code, const std::string& why, const char* type) {
     return Fail(code, std::string(field) + " " + why, type);
   };
-  if (required && v.empty()) return bad(ErrorCode::kInvalidArgument, "is required", "invalid-field");
-  if (v.size() > max) {
-    return bad(ErrorCode::kInvalidArgument, "is longer than " + std::to_string(max) + " bytes",
-               "invalid-field");
-  }
-  if (!core::IsValidUtf8(v)) {
-    return bad(ErrorCode::kInvalidArgument, "is not valid UTF-8", "invalid-field");
+  // The common checks; the markup rule below is stricter than the common one (a 422).
+  if (auto ok = core::CheckPlainText(field, v, max, required, core::Markup::kAllowed); !ok) {
+    return ok;
   }
   for (const char c : v) {
-    const bool allowed_space = multiline && (c == '\n' || c == '\r' || c == '\t');
-    if ((static_cast<unsigned char>(c) < 0x20 && !allowed_space) || c == 0x7f) {
+    if ((!multiline && (c == '\n' || c == '\r' || c == '\t')) || c == 0x7f) {
       return bad(ErrorCode::kInvalidArgument, "holds control characters", "invalid-field");
     }
   }
@@ -308,10 +302,9 @@ Document FromRow(const soci::row& r, long long* group) {
 // The document if `who` may see it; kNotFound otherwise.
 core::Result<Document> LoadVisible(store::Conn& c, const auth::Principal* who, long long id,
                                    long long* group = nullptr) {
-  soci::rowset<soci::row> rows =
-      (c.sql().prepare << "SELECT " << kDocumentColumns
-                       << " FROM library_documents d WHERE d.id = :id",
-       soci::use(id));
+  soci::rowset<soci::row> rows = (c.sql().prepare << "SELECT " << kDocumentColumns
+                                                  << " FROM library_documents d WHERE d.id = :id",
+                                  soci::use(id));
   for (const auto& r : rows) {
     Document d = FromRow(r, group);
     if (MaySee(who, d.agency, d.visibility)) return d;
@@ -350,8 +343,8 @@ search::Entry IndexEntry(const Document& d, const std::string& body_text) {
     if (tag.starts_with("ilo:")) {
       for (const auto& code : cases::Indicators()) {
         if (code.code == std::string_view(tag).substr(4)) {
-          text += " " + std::string(code.en) + " " + std::string(code.ru) + " " +
-                  std::string(code.kk);
+          text +=
+              " " + std::string(code.en) + " " + std::string(code.ru) + " " + std::string(code.kk);
         }
       }
     }
@@ -438,11 +431,20 @@ std::string FromBase64(std::string_view in) {
 // What a file's extension promises; nullopt for extensions the library does not take.
 std::optional<std::string_view> TypeForExtension(const std::string& ext) {
   static const std::vector<std::pair<std::string_view, std::string_view>> kTypes = {
-      {"pdf", "application/pdf"},  {"png", "image/png"},        {"jpg", "image/jpeg"},
-      {"jpeg", "image/jpeg"},      {"gif", "image/gif"},        {"docx", "application/zip"},
-      {"xlsx", "application/zip"}, {"pptx", "application/zip"}, {"odt", "application/zip"},
-      {"ods", "application/zip"},  {"odp", "application/zip"},  {"zip", "application/zip"},
-      {"txt", "text/plain; charset=utf-8"}, {"md", "text/plain; charset=utf-8"},
+      {"pdf", "application/pdf"},
+      {"png", "image/png"},
+      {"jpg", "image/jpeg"},
+      {"jpeg", "image/jpeg"},
+      {"gif", "image/gif"},
+      {"docx", "application/zip"},
+      {"xlsx", "application/zip"},
+      {"pptx", "application/zip"},
+      {"odt", "application/zip"},
+      {"ods", "application/zip"},
+      {"odp", "application/zip"},
+      {"zip", "application/zip"},
+      {"txt", "text/plain; charset=utf-8"},
+      {"md", "text/plain; charset=utf-8"},
       {"csv", "text/plain; charset=utf-8"}};
   for (const auto& [e, type] : kTypes) {
     if (e == ext) return type;
@@ -569,7 +571,8 @@ core::Result<Document> LibraryService::Create(const auth::Principal& who, const 
     d.version = 1;
     d.created_at = d.updated_at = core::FormatUtc(clock_.Now());
     d.created_by = d.updated_by = ActorName(who);
-    const std::string visibility(search::VisibilityName(d.visibility)), tag_text = Json(d.tags).dump();
+    const std::string visibility(search::VisibilityName(d.visibility)),
+        tag_text = Json(d.tags).dump();
     long long translation_of = n.translation_of.value_or(0);
     soci::indicator translation_ind = n.translation_of ? soci::i_ok : soci::i_null;
     c.sql() << "INSERT INTO library_documents (agency, visibility, language, title, summary, body,"
@@ -579,8 +582,7 @@ core::Result<Document> LibraryService::Create(const auth::Principal& who, const 
         soci::use(d.agency), soci::use(visibility), soci::use(d.language), soci::use(d.title),
         soci::use(d.summary), soci::use(d.body), soci::use(tag_text),
         soci::use(translation_of, translation_ind), soci::use(group), soci::use(d.created_at),
-        soci::use(d.created_by), soci::use(d.updated_at), soci::use(d.updated_by),
-        soci::into(d.id);
+        soci::use(d.created_by), soci::use(d.updated_at), soci::use(d.updated_by), soci::into(d.id);
     if (group == 0) {
       group = d.id;
       c.sql() << "UPDATE library_documents SET translation_group = :g WHERE id = :id",
@@ -640,8 +642,8 @@ core::Result<Document> LibraryService::Update(const auth::Principal& who, long l
     }
     if (u.base_version && *u.base_version != d.version) {
       return Fail(ErrorCode::kConflict,
-                  "the document is at version " + std::to_string(d.version) +
-                      ", not " + std::to_string(*u.base_version) + "; reload and try again",
+                  "the document is at version " + std::to_string(d.version) + ", not " +
+                      std::to_string(*u.base_version) + "; reload and try again",
                   "stale-version");
     }
     std::vector<std::string> changed;
@@ -669,7 +671,8 @@ core::Result<Document> LibraryService::Update(const auth::Principal& who, long l
     ++d.version;
     d.updated_at = core::FormatUtc(clock_.Now());
     d.updated_by = ActorName(who);
-    const std::string visibility(search::VisibilityName(d.visibility)), tag_text = Json(d.tags).dump();
+    const std::string visibility(search::VisibilityName(d.visibility)),
+        tag_text = Json(d.tags).dump();
     c.sql() << "UPDATE library_documents SET visibility = :vis, language = :l, title = :t,"
                " summary = :s, body = :b, tags = :tags, version = :v, updated_at = :ua,"
                " updated_by = :ub WHERE id = :id",
@@ -726,9 +729,9 @@ core::Result<std::vector<Document>> LibraryService::List(const auth::Principal* 
                             " ORDER BY d.updated_at DESC, d.id DESC LIMIT :n",
          soci::use(reader.signed_in, "signed_in"), soci::use(reader.signed_in, "signed_in2"),
          soci::use(reader.agency, "agency"), soci::use(reader.all, "all_docs"),
-         soci::use(language, "lang"), soci::use(language, "lang2"),
-         soci::use(visibility, "vis"), soci::use(visibility, "vis2"), soci::use(tag, "tag"),
-         soci::use(tag, "tag2"), soci::use(limit, "n"));
+         soci::use(language, "lang"), soci::use(language, "lang2"), soci::use(visibility, "vis"),
+         soci::use(visibility, "vis2"), soci::use(tag, "tag"), soci::use(tag, "tag2"),
+         soci::use(limit, "n"));
     for (const auto& r : rows) {
       Document d = FromRow(r, nullptr);
       d.body.clear();
@@ -787,26 +790,9 @@ core::Result<std::string> LibraryService::RenderHtml(const auth::Principal* who,
   auto md = RenderMarkdown(d->body);
   if (!md) return tl::unexpected(md.error());
   // The title and summary went through CheckPlain; escape them anyway.
-  auto escape = [](const std::string& s) {
+  auto escape = [](const std::string& v) {
     std::string out;
-    for (const char c : s) {
-      switch (c) {
-        case '&':
-          out += "&amp;";
-          break;
-        case '<':
-          out += "&lt;";
-          break;
-        case '>':
-          out += "&gt;";
-          break;
-        case '"':
-          out += "&quot;";
-          break;
-        default:
-          out += c;
-      }
-    }
+    core::AppendHtmlEscaped(out, v);
     return out;
   };
   std::string page = "<!DOCTYPE html>\n<html lang=\"" + d->language +
@@ -823,25 +809,10 @@ core::Result<Attachment> LibraryService::Attach(const auth::Principal& who, long
   if (!auth::MayPerform(who, auth::Action::kLibraryWrite)) {
     return tl::unexpected(WriteDenied(auth::Decision::kForbidden));
   }
-  if (content.empty()) {
-    return Fail(ErrorCode::kInvalidArgument, "the file is empty", "invalid-file");
-  }
-  if (content.size() > kMaxAttachmentBytes) {
-    return Fail(ErrorCode::kInvalidArgument,
-                "the file is larger than " + std::to_string(kMaxAttachmentBytes) + " bytes",
-                "file-too-large");
-  }
   if (auto ok = CheckPlain("name", name, 200, true, false); !ok) return tl::unexpected(ok.error());
-  if (name.find('/') != std::string::npos || name.find('\\') != std::string::npos) {
-    return Fail(ErrorCode::kInvalidArgument, "name must be a file name, not a path",
-                "invalid-field");
-  }
-  const std::string type = core::SniffType(content);
-  if (type.empty()) {
-    return Fail(ErrorCode::kUnsupportedMedia,
-                "only PDF, PNG, JPEG, GIF, office (zip) files and UTF-8 text are accepted",
-                "unsupported-file-type");
-  }
+  const auto sniffed = core::CheckUpload(name, content, kMaxAttachmentBytes);
+  if (!sniffed) return tl::unexpected(sniffed.error());
+  const std::string& type = *sniffed;
   if (type.starts_with("text/") && LooksLikeMarkup(content)) {
     return Fail(ErrorCode::kUnsupportedMedia, "HTML, SVG and XML files are not accepted",
                 "unsupported-file-type");
@@ -851,8 +822,8 @@ core::Result<Attachment> LibraryService::Attach(const auth::Principal& who, long
     const std::string ext = Lower(name.substr(dot + 1));
     const auto promised = TypeForExtension(ext);
     if (!promised) {
-      return Fail(ErrorCode::kUnsupportedMedia, "files named ." + ext.substr(0, 10) +
-                                                    " are not accepted",
+      return Fail(ErrorCode::kUnsupportedMedia,
+                  "files named ." + ext.substr(0, 10) + " are not accepted",
                   "unsupported-file-type");
     }
     if (*promised != type) {

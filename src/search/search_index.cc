@@ -49,8 +49,8 @@ bool IsWordChar(UChar32 c) {
 std::string Fold(std::string_view word) {
   UErrorCode status = U_ZERO_ERROR;
   const icu::Normalizer2* nfkc_cf = icu::Normalizer2::getNFKCCasefoldInstance(status);
-  const icu::UnicodeString in =
-      icu::UnicodeString::fromUTF8(icu::StringPiece(word.data(), static_cast<int32_t>(word.size())));
+  const icu::UnicodeString in = icu::UnicodeString::fromUTF8(
+      icu::StringPiece(word.data(), static_cast<int32_t>(word.size())));
   icu::UnicodeString out = U_SUCCESS(status) ? nfkc_cf->normalize(in, status) : in;
   if (U_FAILURE(status)) out = in;
   // Russian writes ё and е interchangeably; Kazakh has no ё of its own.
@@ -80,12 +80,11 @@ std::vector<Token> Tokenize(std::string_view text) {
   std::int32_t word_start = -1;
   auto close = [&](std::int32_t end) {
     if (word_start < 0) return;
-    std::string folded =
-        Fold(text.substr(static_cast<std::size_t>(word_start),
-                         static_cast<std::size_t>(end - word_start)));
+    std::string folded = Fold(text.substr(static_cast<std::size_t>(word_start),
+                                          static_cast<std::size_t>(end - word_start)));
     if (!folded.empty()) {
-      out.push_back({static_cast<std::size_t>(word_start), static_cast<std::size_t>(end),
-                     std::move(folded)});
+      out.push_back(
+          {static_cast<std::size_t>(word_start), static_cast<std::size_t>(end), std::move(folded)});
     }
     word_start = -1;
   };
@@ -103,38 +102,25 @@ std::vector<Token> Tokenize(std::string_view text) {
   return out;
 }
 
+// `text` HTML-escaped, with runs of white space as one space when `collapse_space`.
 void AppendEscaped(std::string& out, std::string_view text, bool collapse_space) {
+  if (!collapse_space) {
+    core::AppendHtmlEscaped(out, text);
+    return;
+  }
+  std::string collapsed;
   bool space = false;
   for (const char c : text) {
-    if (collapse_space && (c == ' ' || c == '\n' || c == '\r' || c == '\t')) {
+    if (c == ' ' || c == '\n' || c == '\r' || c == '\t') {
       space = true;
       continue;
     }
-    if (space) {
-      out += ' ';
-      space = false;
-    }
-    switch (c) {
-      case '&':
-        out += "&amp;";
-        break;
-      case '<':
-        out += "&lt;";
-        break;
-      case '>':
-        out += "&gt;";
-        break;
-      case '"':
-        out += "&quot;";
-        break;
-      case '\'':
-        out += "&#39;";
-        break;
-      default:
-        out += c;
-    }
+    if (space) collapsed += ' ';
+    space = false;
+    collapsed += c;
   }
-  if (space) out += ' ';
+  if (space) collapsed += ' ';
+  core::AppendHtmlEscaped(out, collapsed);
 }
 
 bool Matches(const std::string& word, const std::vector<std::string>& terms, bool last_is_prefix) {
@@ -156,8 +142,9 @@ std::string IndexText(std::string_view text) {
 }
 
 bool ValidKind(const std::string& kind) {
-  return !kind.empty() && kind.size() <= 32 &&
-         std::all_of(kind.begin(), kind.end(), [](char c) { return (c >= 'a' && c <= 'z') || c == '_'; });
+  return !kind.empty() && kind.size() <= 32 && std::all_of(kind.begin(), kind.end(), [](char c) {
+    return (c >= 'a' && c <= 'z') || c == '_';
+  });
 }
 
 }  // namespace
@@ -321,11 +308,10 @@ core::Result<std::vector<Hit>> SearchService::Search(const auth::Principal* who,
     std::vector<Hit> hits;
     soci::row row;
     soci::statement st =
-        agency.empty()
-            ? (c.sql().prepare << sql_text, soci::use(match, "q"), soci::use(limit, "n"),
-               soci::into(row))
-            : (c.sql().prepare << sql_text, soci::use(match, "q"), soci::use(agency, "agency"),
-               soci::use(limit, "n"), soci::into(row));
+        agency.empty() ? (c.sql().prepare << sql_text, soci::use(match, "q"), soci::use(limit, "n"),
+                          soci::into(row))
+                       : (c.sql().prepare << sql_text, soci::use(match, "q"),
+                          soci::use(agency, "agency"), soci::use(limit, "n"), soci::into(row));
     if (st.execute(true)) {
       do {
         Hit h;
