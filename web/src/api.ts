@@ -87,6 +87,51 @@ export async function request<T = any>(
   return (await res.text()) as unknown as T;
 }
 
+// A request whose body is sent with progress reports (fetch cannot report upload progress):
+// `onProgress(fraction)` while the bytes go out, then `onProgress(null)` once they are all sent
+// and the server is working. Same CSRF, problem+json and 401 handling as request(); an abort
+// through `signal` rejects with an AbortError.
+export function upload<T = any>(
+  method: string,
+  path: string,
+  body: Blob,
+  contentType: string,
+  onProgress: (fraction: number | null) => void,
+  signal?: AbortSignal,
+): Promise<T> {
+  return new Promise((resolve, reject) => {
+    const xhr = new XMLHttpRequest();
+    xhr.open(method, path);
+    xhr.setRequestHeader('Content-Type', contentType);
+    xhr.setRequestHeader('Accept', 'application/json');
+    if (csrf) xhr.setRequestHeader('X-CSRF-Token', csrf);
+    xhr.withCredentials = true;
+    xhr.upload.onprogress = (e) => {
+      if (e.lengthComputable) onProgress(e.total ? e.loaded / e.total : 1);
+    };
+    xhr.upload.onload = () => onProgress(null);
+    xhr.onload = () => {
+      let parsed: unknown = undefined;
+      try {
+        parsed = JSON.parse(xhr.responseText);
+      } catch {
+        /* not JSON: keep the status only */
+      }
+      if (xhr.status >= 200 && xhr.status < 300) {
+        resolve(parsed as T);
+        return;
+      }
+      if (xhr.status === 401 && onUnauthorized) onUnauthorized();
+      reject(new ApiError(xhr.status, (parsed as Problem) ?? { status: xhr.status }));
+    };
+    xhr.onerror = () =>
+      reject(new ApiError(0, { type: 'urn:kenes:problem:network', detail: 'upload failed' }));
+    xhr.onabort = () => reject(new DOMException('aborted', 'AbortError'));
+    signal?.addEventListener('abort', () => xhr.abort(), { once: true });
+    xhr.send(body);
+  });
+}
+
 export const api = {
   get: <T = any>(path: string, signal?: AbortSignal) => request<T>('GET', path, { signal }),
   post: <T = any>(path: string, body?: unknown, contentType?: string) =>

@@ -4,7 +4,7 @@
 // and "open a case" from a violation.
 import { useEffect, useRef, useState } from 'preact/hooks';
 import { useLocation } from 'preact-iso';
-import { api, ApiError, query, type Problem } from '../api';
+import { api, ApiError, query, upload as uploadWithProgress } from '../api';
 import { fmtDate, fmtDateTime, fmtNumber, fmtPence, has, lang, t } from '../i18n/core';
 import { useSession } from '../session';
 import { ErrorBox } from '../ui/error';
@@ -75,69 +75,18 @@ function findingCount(c: Check): number {
   return Object.values(c.findings_by_rule).reduce((a, b) => a + b, 0);
 }
 
-// POST the CSV with XMLHttpRequest so that the upload's progress can be shown; resolves with the
-// stored check, rejects with an ApiError carrying the server's problem+json.
-function uploadCsv(
-  file: File,
-  asOf: string,
-  csrf: string,
-  onProgress: (fraction: number | null, phase: 'uploading' | 'checking') => void,
-  xhrRef: { current: XMLHttpRequest | null },
-): Promise<Check> {
-  return new Promise((resolve, reject) => {
-    const xhr = new XMLHttpRequest();
-    xhrRef.current = xhr;
-    xhr.open('POST', `/api/v1/payroll/checks${query({ as_of: asOf })}`);
-    xhr.setRequestHeader('Content-Type', 'text/csv');
-    xhr.setRequestHeader('Accept', 'application/json');
-    if (csrf) xhr.setRequestHeader('X-CSRF-Token', csrf);
-    xhr.withCredentials = true;
-    xhr.upload.onprogress = (e) => {
-      if (e.lengthComputable) onProgress(e.total ? e.loaded / e.total : 1, 'uploading');
-    };
-    // The bytes are sent; the server now parses and checks every row.
-    xhr.upload.onload = () => onProgress(null, 'checking');
-    xhr.onload = () => {
-      xhrRef.current = null;
-      let body: unknown = undefined;
-      try {
-        body = JSON.parse(xhr.responseText);
-      } catch {
-        /* not JSON: keep the status only */
-      }
-      if (xhr.status === 201 && body && typeof body === 'object') {
-        resolve(body as Check);
-        return;
-      }
-      // A session that ended: let the API client notice it too, so the console asks to sign in.
-      if (xhr.status === 401) api.get('/api/v1/me').catch(() => undefined);
-      reject(new ApiError(xhr.status, (body as Problem) ?? { status: xhr.status }));
-    };
-    xhr.onerror = () => {
-      xhrRef.current = null;
-      reject(new ApiError(0, { type: 'urn:kenes:problem:network', detail: 'upload failed' }));
-    };
-    xhr.onabort = () => {
-      xhrRef.current = null;
-      reject(new DOMException('aborted', 'AbortError'));
-    };
-    xhr.send(file);
-  });
-}
-
 function UploadForm({ onDone }: { onDone: (c: Check) => void }) {
   useLang();
-  const { me } = useSession();
   const [file, setFile] = useState<File | null>(null);
   const [asOf, setAsOf] = useState('');
   const [phase, setPhase] = useState<'idle' | 'uploading' | 'checking'>('idle');
   const [fraction, setFraction] = useState<number | null>(0);
   const [error, setError] = useState<unknown>(null);
   const [cancelled, setCancelled] = useState(false);
-  const xhr = useRef<XMLHttpRequest | null>(null);
+  const upload = useRef<AbortController | null>(null);
   const input = useRef<HTMLInputElement>(null);
 
-  useEffect(() => () => xhr.current?.abort(), []);
+  useEffect(() => () => upload.current?.abort(), []);
 
   const submit = async (e: Event) => {
     e.preventDefault();
@@ -155,15 +104,18 @@ function UploadForm({ onDone }: { onDone: (c: Check) => void }) {
     setPhase('uploading');
     setFraction(0);
     try {
-      const check = await uploadCsv(
+      upload.current = new AbortController();
+      // The bytes go out with progress; then the server parses and checks every row.
+      const check = await uploadWithProgress<Check>(
+        'POST',
+        `/api/v1/payroll/checks${query({ as_of: asOf })}`,
         file,
-        asOf,
-        me.session.csrf_token ?? '',
-        (f, p) => {
+        'text/csv',
+        (f) => {
           setFraction(f);
-          setPhase(p);
+          setPhase(f === null ? 'checking' : 'uploading');
         },
-        xhr,
+        upload.current.signal,
       );
       setPhase('idle');
       onDone(check);
@@ -207,7 +159,7 @@ function UploadForm({ onDone }: { onDone: (c: Check) => void }) {
             {t('payroll.upload.submit')}
           </button>
           {busy ? (
-            <button type="button" class="secondary" onClick={() => xhr.current?.abort()}>
+            <button type="button" class="secondary" onClick={() => upload.current?.abort()}>
               {t('payroll.upload.cancel')}
             </button>
           ) : null}
