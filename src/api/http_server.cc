@@ -9,6 +9,7 @@
 // clang-format on
 
 #include <atomic>
+#include <csignal>
 #include <condition_variable>
 #include <mutex>
 #include <optional>
@@ -318,6 +319,13 @@ void HttpServer::Impl::Run(bool handle_signals) {
   lock.unlock();
   ioc_.stop();
   for (auto& t : threads) t.join();
+  if (signals) {
+    // Removing the set restores the default action; a second SIGTERM during the last steps of
+    // a clean exit (a supervisor repeating itself) must not turn status 0 into 143.
+    signals.reset();
+    std::signal(SIGTERM, SIG_IGN);
+    std::signal(SIGINT, SIG_IGN);
+  }
 }
 
 HttpServer::HttpServer(ServerLimits limits, Handler handler, ErrorRenderer render_error)
