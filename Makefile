@@ -20,8 +20,8 @@ build: deps web
 run: build
 	@mkdir -p var
 	build/release/kenes migrate --database sqlite:$(DB)
-	build/release/kenes demo load --database sqlite:$(DB)
 	@test -f var/data.key || build/release/kenes data-key create --output var/data.key
+	build/release/kenes demo load --database sqlite:$(DB) --data-key-file var/data.key
 	build/release/kenes serve --database sqlite:$(DB) --listen $(LISTEN) --data-key-file var/data.key
 
 # -Werror + ASan/UBSan build of everything, then every test on SQLite and a throwaway PostgreSQL,

@@ -566,6 +566,66 @@ TEST_P(CliDatabaseTest, DemoLoadIsIdempotent) {
   EXPECT_EQ(translated, 2);
 }
 
+TEST_P(CliDatabaseTest, DemoLoadWithADataKeyAddsTheLabourRightsDemoOnce) {
+  Migrate();
+  // Without a key the personal half is skipped, and says so.
+  const auto keyless = Kenes({"demo", "load"});
+  ASSERT_EQ(keyless.exit_code, kOk) << Describe(keyless);
+  EXPECT_NE(keyless.out.find("Labour-rights demo: skipped"), std::string::npos) << keyless.out;
+
+  kenes::testing::TempDir dir;
+  const std::string key = dir.path() + "/data.key";
+  ASSERT_EQ(RunKenes({"data-key", "create", "--output", key}).exit_code, kOk);
+  const auto first = Kenes({"demo", "load", "--data-key-file", key});
+  ASSERT_EQ(first.exit_code, kOk) << Describe(first);
+  EXPECT_NE(first.out.find("Labour-rights demo: 4 providers, 4 employers and agencies, 4 workers, "
+                           "8 cases, 2 referrals"),
+            std::string::npos)
+      << first.out;
+  auto counts = [&] {
+    std::map<std::string, long long> n;
+    auto db = Direct();
+    db->Read([&](store::Conn& c) {
+      for (const char* table : {"providers", "organisations", "workers", "cases", "referrals",
+                                "worker_placements", "referral_messages"}) {
+        long long k = 0;
+        c.sql() << "SELECT COUNT(*) FROM " << table, soci::into(k);
+        n[table] = k;
+      }
+      long long k = 0;
+      c.sql() << "SELECT COUNT(*) FROM cases WHERE agency = 'kz-mlsp'", soci::into(k);
+      n["mlsp cases"] = k;
+      c.sql() << "SELECT COUNT(*) FROM cases WHERE status = 'closed'", soci::into(k);
+      n["closed"] = k;
+    });
+    return n;
+  };
+  const auto loaded = counts();
+  EXPECT_EQ(loaded.at("providers"), 4);
+  EXPECT_EQ(loaded.at("organisations"), 4);
+  EXPECT_EQ(loaded.at("workers"), 4);
+  EXPECT_EQ(loaded.at("worker_placements"), 2);
+  EXPECT_EQ(loaded.at("cases"), 8);
+  EXPECT_EQ(loaded.at("mlsp cases"), 3);
+  EXPECT_EQ(loaded.at("closed"), 1);
+  EXPECT_EQ(loaded.at("referrals"), 2);
+  EXPECT_EQ(loaded.at("referral_messages"), 3);
+
+  // Loading again adds nothing, and the audit chain of it all verifies.
+  const auto second = Kenes({"demo", "load", "--data-key-file", key});
+  ASSERT_EQ(second.exit_code, kOk) << Describe(second);
+  EXPECT_NE(second.out.find("Labour-rights demo: already loaded"), std::string::npos) << second.out;
+  EXPECT_EQ(counts(), loaded);
+  const auto verify = Kenes({"audit", "verify"});
+  EXPECT_EQ(verify.exit_code, kOk) << Describe(verify);
+
+  // The serve-time key check agrees: the demo sealed its data under this key.
+  const auto other = dir.path() + "/other.key";
+  ASSERT_EQ(RunKenes({"data-key", "create", "--output", other}).exit_code, kOk);
+  const auto wrong = Kenes({"demo", "load", "--data-key-file", other});
+  EXPECT_NE(wrong.exit_code, kOk) << Describe(wrong);
+}
+
 TEST_P(CliDatabaseTest, ConfigFileSuppliesTheDatabase) {
   kenes::testing::TempDir dir;
   const std::string path = dir.path() + "/kenes.toml";

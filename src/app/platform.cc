@@ -76,6 +76,18 @@ core::Result<std::unique_ptr<store::Database>> OpenDatabase(const core::Config& 
   return db;
 }
 
+auth::Principal DemoPrincipal(auth::Accounts& accounts, const std::string& username) {
+  auto user = accounts.GetUserByName(auth::SystemPrincipal(), username);
+  if (!user) throw core::Failure(user.error());
+  auth::Principal p;
+  p.user_id = user->id;
+  p.username = user->username;
+  p.display_name = user->display_name;
+  p.agency = user->agency;
+  p.roles = user->roles;
+  return p;
+}
+
 namespace {
 
 // The demo library documents, each created by its demo author unless a document of that agency
@@ -88,14 +100,7 @@ core::Result<int> LoadDemoLibrary(store::Database& db, auth::Accounts& accounts,
   std::map<std::string, long long> ids;  // key -> document id
   int added = 0;
   for (const auto& d : record.at("documents")) {
-    auto user = accounts.GetUserByName(system, d.at("author").get<std::string>());
-    if (!user) return tl::unexpected(user.error());
-    auth::Principal author;
-    author.user_id = user->id;
-    author.username = user->username;
-    author.display_name = user->display_name;
-    author.agency = user->agency;
-    author.roles = user->roles;
+    const auth::Principal author = DemoPrincipal(accounts, d.at("author").get<std::string>());
     library::NewDocument n;
     n.title = d.at("title").get<std::string>();
     n.summary = d.value("summary", "");
@@ -180,6 +185,17 @@ core::Result<std::vector<std::string>> LoadDemo(store::Database& db, const core:
   auto documents = LoadDemoLibrary(db, accounts, request_id);
   if (!documents) return tl::unexpected(documents.error());
   lines.push_back("Expertise library: " + std::to_string(*documents) + " documents added");
+  if (config.data.key_file.empty()) {
+    lines.push_back(
+        "Labour-rights demo: skipped (personal data needs a data key: --data-key-file or "
+        "KENES_DATA_KEY_FILE)");
+  } else {
+    auto key = registry::DataKey::Load(config.data.key_file);
+    if (!key) return tl::unexpected(key.error());
+    auto loaded = LoadDemoCases(db, *key, request_id);
+    if (!loaded) return tl::unexpected(loaded.error());
+    lines.push_back(*loaded);
+  }
   lines.insert(lines.begin(), "demo accounts (" + std::to_string(created) +
                                   " created now); password for all: " + std::string(kDemoPassword));
   lines.insert(lines.begin() + 1, "  username         agency    roles       password");

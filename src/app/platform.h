@@ -6,8 +6,10 @@
 #include <string>
 #include <vector>
 
+#include "auth/accounts.h"
 #include "core/config.h"
 #include "core/error.h"
+#include "registry/personal_data.h"
 #include "store/database.h"
 
 namespace kenes::app {
@@ -30,12 +32,25 @@ core::Result<core::Config> LoadConfiguration(const Overrides& overrides);
 core::Result<std::unique_ptr<store::Database>> OpenDatabase(const core::Config& config,
                                                             int pool_size, bool require_current);
 
-// Creates the demo accounts that do not exist yet; returns the lines to print.
+// Creates the demo accounts, the Dialogue record and the library documents that do not exist
+// yet and, when the configuration names a data key, the labour-rights demo; returns the lines to
+// print.
 core::Result<std::vector<std::string>> LoadDemo(store::Database& db, const core::Config& config);
+
+// The labour-rights demo (demo/cases.json): providers, employers, agencies, workers, cases,
+// public reports and referrals, through the services under a clock set back. Once: a second call
+// finds the demo providers and adds nothing. Returns the line to print.
+core::Result<std::string> LoadDemoCases(store::Database& db, const registry::DataKey& key,
+                                        const std::string& request_id);
+
+// A demo account as the principal it acts as. Throws core::Failure when it does not exist.
+auth::Principal DemoPrincipal(auth::Accounts& accounts, const std::string& username);
 
 // The Strategic Dialogue demo record (src/app/demo/dialogue.json), compiled in.
 const std::string& DialogueDemoRecord();
 // The demo documents of the expertise library (demo/library.json, compiled in).
 const std::string& LibraryDemoRecord();
+// The labour-rights demo (demo/cases.json, compiled in).
+const std::string& CasesDemoRecord();
 
 }  // namespace kenes::app
