@@ -222,6 +222,43 @@ std::optional<long long> OptionalId(JsonBody& body, const std::string& key) {
   return body.OptionalInt(key, 1, 1'000'000'000'000LL);
 }
 
+bool Has(const JsonBody& body, const std::string& key) { return body.Raw().contains(key); }
+
+// The meeting `base` with the fields `body` sends: a new meeting from a blank one, an edit from
+// the stored one. Finishes the body (unknown fields are a 400).
+dialogue::Meeting MeetingFrom(JsonBody& body, dialogue::Meeting m) {
+  if (auto n = body.OptionalInt("number", 1, 1000)) m.number = static_cast<int>(*n);
+  m.number_inferred = body.OptionalBool("number_inferred").value_or(m.number_inferred);
+  m.date = body.OptionalString("date", 10).value_or(m.date);
+  m.date_approximate = body.OptionalBool("date_approximate").value_or(m.date_approximate);
+  m.city = body.OptionalString("city", 100).value_or(m.city);
+  m.country = body.OptionalString("country", 2).value_or(m.country);
+  m.format = body.OptionalString("format", 16).value_or(m.format);
+  m.status = body.OptionalString("status", 16).value_or(m.status);
+  if (Has(body, "co_chairs")) m.co_chairs = PersonList(body, "co_chairs");
+  if (Has(body, "delegations")) m.delegations = PersonList(body, "delegations");
+  if (Has(body, "areas")) m.areas = TextList(body, "areas");
+  m.summary = body.OptionalString("summary", 20000).value_or(m.summary);
+  m.outcomes = body.OptionalString("outcomes", 20000).value_or(m.outcomes);
+  if (Has(body, "sources")) m.sources = SourceList(body);
+  m.illustrative = body.OptionalBool("illustrative").value_or(m.illustrative);
+  body.Finish();
+  return m;
+}
+
+// The same for what a commitment says (not its meeting, parent or status).
+dialogue::Commitment CommitmentFrom(JsonBody& body, dialogue::Commitment k) {
+  k.area = body.OptionalString("area", 64).value_or(k.area);
+  k.text = body.OptionalString("text", 5000).value_or(k.text);
+  k.owner_agency = body.OptionalString("owner_agency", 16).value_or(k.owner_agency);
+  k.owner_person = body.OptionalString("owner_person", 200).value_or(k.owner_person);
+  k.due_date = body.OptionalString("due_date", 10).value_or(k.due_date);
+  if (Has(body, "sources")) k.sources = SourceList(body);
+  k.illustrative = body.OptionalBool("illustrative").value_or(k.illustrative);
+  body.Finish();
+  return k;
+}
+
 }  // namespace
 
 void Api::AddDialogueRoutes() {
@@ -250,25 +287,21 @@ void Api::AddDialogueRoutes() {
   });
   Add("POST", "/api/v1/dialogue/meetings", [this](RequestContext& ctx) {
     auto body = JsonBody::Parse(ctx.request);
-    dialogue::Meeting m;
-    if (auto n = body.OptionalInt("number", 1, 1000)) m.number = static_cast<int>(*n);
-    m.number_inferred = body.OptionalBool("number_inferred").value_or(false);
-    m.date = body.RequiredString("date", 10);
-    m.date_approximate = body.OptionalBool("date_approximate").value_or(false);
-    m.city = body.RequiredString("city", 100);
-    m.country = body.RequiredString("country", 2);
-    m.format = body.OptionalString("format", 16).value_or("in_person");
-    m.status = body.OptionalString("status", 16).value_or("held");
-    m.co_chairs = PersonList(body, "co_chairs");
-    m.delegations = PersonList(body, "delegations");
-    m.areas = TextList(body, "areas");
-    m.summary = body.OptionalString("summary", 20000).value_or("");
-    m.outcomes = body.OptionalString("outcomes", 20000).value_or("");
-    m.sources = SourceList(body);
-    m.illustrative = body.OptionalBool("illustrative").value_or(false);
-    body.Finish();
+    dialogue::Meeting blank;
+    blank.format = "in_person";
+    blank.status = "held";
+    const auto m = MeetingFrom(body, blank);
     const auto out = Ok(dialogue_.CreateMeeting(ctx.who(), m, ctx.request_id));
     return Created(MeetingJson(out), Path("meetings", out.id));
+  });
+  // A merge patch: the fields sent replace the meeting's, the rest stay (e.g. {"status": "held",
+  // "outcomes": "..."} once a planned meeting has taken place).
+  Add("PATCH", "/api/v1/dialogue/meetings/{meeting_id}", [this](RequestContext& ctx) {
+    const long long id = ctx.IdParam("meeting_id");
+    auto body = JsonBody::Parse(ctx.request);
+    const auto m = MeetingFrom(body, Ok(dialogue_.GetMeeting(ctx.who(), id)));
+    return JsonResponse(200,
+                        MeetingJson(Ok(dialogue_.UpdateMeeting(ctx.who(), id, m, ctx.request_id))));
   });
   Add("GET", "/api/v1/dialogue/meetings/{meeting_id}", [this](RequestContext& ctx) {
     return JsonResponse(
@@ -341,17 +374,19 @@ void Api::AddDialogueRoutes() {
     if (!meeting) BadField("meeting_id", "is required");
     k.meeting_id = *meeting;
     k.parent_id = OptionalId(body, "parent_id");
-    k.area = body.OptionalString("area", 64).value_or("");
-    k.text = body.RequiredString("text", 5000);
-    k.owner_agency = body.OptionalString("owner_agency", 16).value_or("");
-    k.owner_person = body.OptionalString("owner_person", 200).value_or("");
-    k.due_date = body.OptionalString("due_date", 10).value_or("");
     k.status = body.OptionalString("status", 16).value_or("not_started");
-    k.sources = SourceList(body);
-    k.illustrative = body.OptionalBool("illustrative").value_or(false);
-    body.Finish();
+    k = CommitmentFrom(body, k);
     const auto out = Ok(dialogue_.CreateCommitment(ctx.who(), k, ctx.request_id));
     return Created(CommitmentJson(out), Path("commitments", out.id));
+  });
+  // A merge patch of what was agreed (area, text, owners, due date, sources); the status moves
+  // by progress updates, the meeting and the parent stay.
+  Add("PATCH", "/api/v1/dialogue/commitments/{commitment_id}", [this](RequestContext& ctx) {
+    const long long id = ctx.IdParam("commitment_id");
+    auto body = JsonBody::Parse(ctx.request);
+    const auto k = CommitmentFrom(body, Ok(dialogue_.GetCommitment(ctx.who(), id)));
+    return JsonResponse(
+        200, CommitmentJson(Ok(dialogue_.UpdateCommitment(ctx.who(), id, k, ctx.request_id))));
   });
   Add("GET", "/api/v1/dialogue/commitments/{commitment_id}", [this](RequestContext& ctx) {
     return JsonResponse(

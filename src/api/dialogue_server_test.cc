@@ -256,6 +256,95 @@ TEST_P(DialogueTest, CommitmentsRollUpAndGoOverdue) {
   EXPECT_EQ(Get(mfa, "/api/v1/dialogue/commitments?overdue=true")["items"].size(), 1u);
 }
 
+TEST_P(DialogueTest, MeetingsAndCommitmentsAreEditedByMergePatch) {
+  Start();
+  Browser mfa = SignIn("mfa.desk");
+  Browser fwa = SignIn("fwa.officer");
+  auto patch = [](Browser& b, const std::string& path, const json& body) {
+    return b.http->Send("PATCH", path, body, b.Headers());
+  };
+  auto held = Post(mfa, "/api/v1/dialogue/meetings",
+                   {{"number", 7}, {"date", "2024-03-01"}, {"city", "Astana"}, {"country", "KZ"}});
+  ASSERT_EQ(held.status, 201) << held.body;
+  auto planned = Post(mfa, "/api/v1/dialogue/meetings",
+                      {{"number", 9},
+                       {"date", "2030-06-01"},
+                       {"city", "London"},
+                       {"country", "UK"},
+                       {"status", "planned"},
+                       {"areas", {"economy"}}});
+  ASSERT_EQ(planned.status, 201) << planned.body;
+  const std::string path =
+      "/api/v1/dialogue/meetings/" + std::to_string(planned.Json()["id"].get<long long>());
+
+  // Held while its day is still ahead: refused, and nothing changes.
+  auto early = patch(mfa, path, {{"status", "held"}});
+  EXPECT_EQ(early.status, 422) << early.body;
+  EXPECT_NE(early.body.find("in the future"), std::string::npos) << early.body;
+  // The labour agencies read the record but do not edit it; unknown fields are named.
+  EXPECT_EQ(patch(fwa, path, {{"summary", "x"}}).status, 403);
+  auto unknown = patch(mfa, path, {{"venue", "Lancaster House"}});
+  EXPECT_EQ(unknown.status, 400);
+  EXPECT_NE(unknown.body.find("venue"), std::string::npos) << unknown.body;
+  // Another meeting's number, or a date out of order with the 7th: refused.
+  EXPECT_EQ(patch(mfa, path, {{"number", 7}}).status, 409);
+  EXPECT_EQ(patch(mfa, path, {{"date", "2024-01-10"}, {"status", "held"}}).status, 422);
+  const json unchanged = Get(mfa, path);
+  EXPECT_EQ(unchanged["status"], "planned");
+  EXPECT_EQ(unchanged["date"], "2030-06-01");
+
+  // Brought forward and held: the fields sent change, the rest stay.
+  auto done = patch(
+      mfa, path,
+      {{"date", "2026-01-15"},
+       {"status", "held"},
+       {"outcomes", "Agreed a roadmap on seasonal work"},
+       {"co_chairs",
+        {{{"side", "KZ"}, {"name", "A. Deputy"}}, {{"side", "UK"}, {"name", "B. Minister"}}}}});
+  ASSERT_EQ(done.status, 200) << done.body;
+  const json m = Get(mfa, path);
+  EXPECT_EQ(m["status"], "held");
+  EXPECT_EQ(m["date"], "2026-01-15");
+  EXPECT_EQ(m["city"], "London");
+  EXPECT_EQ(m["areas"], json({"economy"}));
+  EXPECT_EQ(m["outcomes"], "Agreed a roadmap on seasonal work");
+  ASSERT_EQ(m["co_chairs"].size(), 2u);
+  EXPECT_EQ(m["co_chairs"][1]["name"], "B. Minister");
+  const std::string changed = db_->Read([](store::Conn& c) {
+    std::string detail;
+    c.sql() << "SELECT detail FROM audit_events WHERE action = 'dialogue.meeting.update'",
+        soci::into(detail);
+    return detail;
+  });
+  EXPECT_EQ(json::parse(changed)["changed"], json({"date", "status", "co_chairs", "outcomes"}))
+      << changed;
+
+  // A commitment agreed there: its text and due date are edited; its status is not.
+  auto k = Post(mfa, "/api/v1/dialogue/commitments",
+                {{"meeting_id", m["id"]},
+                 {"area", "economy"},
+                 {"text", "Hold a forum"},
+                 {"due_date", "2026-06-30"}});
+  ASSERT_EQ(k.status, 201) << k.body;
+  const std::string kpath =
+      "/api/v1/dialogue/commitments/" + std::to_string(k.Json()["id"].get<long long>());
+  EXPECT_EQ(patch(mfa, kpath, {{"status", "complete"}}).status, 400);
+  EXPECT_EQ(patch(mfa, kpath, {{"due_date", "2025-12-31"}}).status, 422);  // before the meeting
+  auto edited = patch(mfa, kpath,
+                      {{"text", "Hold a business forum in Almaty"},
+                       {"owner_agency", "uk-fcdo"},
+                       {"due_date", "2026-03-31"}});
+  ASSERT_EQ(edited.status, 200) << edited.body;
+  EXPECT_EQ(edited.Json()["text"], "Hold a business forum in Almaty");
+  EXPECT_EQ(edited.Json()["status"], "not_started");
+  EXPECT_TRUE(edited.Json()["overdue"]);
+  // The meeting cannot now move past what it agreed.
+  auto late = patch(mfa, path, {{"date", "2026-05-01"}});
+  EXPECT_EQ(late.status, 422);
+  EXPECT_NE(late.body.find("2026-03-31"), std::string::npos) << late.body;
+  EXPECT_EQ(patch(mfa, "/api/v1/dialogue/commitments/999999", {{"text", "x"}}).status, 404);
+}
+
 TEST_P(DialogueTest, BadInputIsRefusedAndNothingIsWritten) {
   Start();
   Browser mfa = SignIn("mfa.desk");

@@ -255,9 +255,9 @@ void IndexMeeting(store::Conn& c, const Meeting& m) {
                      "Strategic Dialogue: " + MeetingLabel(m), body});
 }
 
-long long InsertMeeting(store::Conn& c, const auth::Principal& who, const Meeting& m,
-                        const std::string& today, const std::string& request_id,
-                        core::TimePoint now) {
+// The rules a meeting keeps, new (`self` 0) or edited (`self` its id, left out of the
+// comparisons with the other meetings).
+void CheckMeeting(store::Conn& c, const Meeting& m, const std::string& today, long long self) {
   if (m.number && (*m.number < 1 || *m.number > 1000)) {
     Reject(ErrorCode::kInvalidArgument, "number must be from 1 to 1000");
   }
@@ -290,15 +290,17 @@ long long InsertMeeting(store::Conn& c, const auth::Principal& who, const Meetin
   }
   if (m.number) {
     long long taken = 0;
-    c.sql() << "SELECT COUNT(*) FROM dialogue_meetings WHERE number = :n", soci::use(*m.number),
-        soci::into(taken);
+    c.sql() << "SELECT COUNT(*) FROM dialogue_meetings WHERE number = :n AND id <> :i",
+        soci::use(*m.number), soci::use(self), soci::into(taken);
     if (taken > 0) {
       Reject(ErrorCode::kConflict, "the " + Ordinal(*m.number) + " meeting is already recorded",
              "duplicate-meeting");
     }
     // Numbered meetings follow one another in time.
     soci::rowset<soci::row> rows =
-        c.sql().prepare << "SELECT number, date FROM dialogue_meetings WHERE number IS NOT NULL";
+        (c.sql().prepare << "SELECT number, date FROM dialogue_meetings WHERE number IS NOT NULL"
+                            " AND id <> :i",
+         soci::use(self));
     for (const auto& r : rows) {
       const int n = static_cast<int>(store::GetInt(r, 0));
       const std::string d = store::GetText(r, 1);
@@ -311,6 +313,27 @@ long long InsertMeeting(store::Conn& c, const auth::Principal& who, const Meetin
       }
     }
   }
+}
+
+void SaveMeetingPeople(store::Conn& c, long long id, const Meeting& m) {
+  long long seq = 0;
+  for (const auto& [role, list] :
+       {std::pair<std::string, const std::vector<Person>*>{"co_chair", &m.co_chairs},
+        {"delegate", &m.delegations}}) {
+    for (const auto& p : *list) {
+      ++seq;
+      c.sql() << "INSERT INTO dialogue_meeting_people (meeting_id, seq, role, side, name, title)"
+                 " VALUES (:m, :s, :r, :sd, :n, :t)",
+          soci::use(id), soci::use(seq), soci::use(role), soci::use(p.side), soci::use(p.name),
+          soci::use(p.title);
+    }
+  }
+}
+
+long long InsertMeeting(store::Conn& c, const auth::Principal& who, const Meeting& m,
+                        const std::string& today, const std::string& request_id,
+                        core::TimePoint now) {
+  CheckMeeting(c, m, today, 0);
   long long id = 0;
   soci::indicator number_ind = m.number ? soci::i_ok : soci::i_null;
   const int number = m.number.value_or(0);
@@ -326,18 +349,7 @@ long long InsertMeeting(store::Conn& c, const auth::Principal& who, const Meetin
       soci::use(m.city), soci::use(m.country), soci::use(m.format), soci::use(m.status),
       soci::use(areas), soci::use(m.summary), soci::use(m.outcomes), soci::use(illustrative),
       soci::use(at), soci::use(at), soci::into(id);
-  long long seq = 0;
-  for (const auto& [role, list] :
-       {std::pair<std::string, const std::vector<Person>*>{"co_chair", &m.co_chairs},
-        {"delegate", &m.delegations}}) {
-    for (const auto& p : *list) {
-      ++seq;
-      c.sql() << "INSERT INTO dialogue_meeting_people (meeting_id, seq, role, side, name, title)"
-                 " VALUES (:m, :s, :r, :sd, :n, :t)",
-          soci::use(id), soci::use(seq), soci::use(role), soci::use(p.side), soci::use(p.name),
-          soci::use(p.title);
-    }
-  }
+  SaveMeetingPeople(c, id, m);
   SaveSources(c, "meeting", id, m.sources);
   Meeting stored = m;
   stored.id = id;
@@ -764,8 +776,8 @@ void IndexCommitment(store::Conn& c, const Commitment& k) {
   search::Upsert(c, {"commitment", k.id, "kz-mfa", search::Visibility::kShared, "en", title, body});
 }
 
-long long InsertCommitment(store::Conn& c, const auth::Principal& who, const Commitment& k,
-                           const std::string& request_id, core::TimePoint now) {
+// The rules a commitment keeps; returns its area (a sub-commitment's defaults to its parent's).
+std::string CheckCommitment(store::Conn& c, const Commitment& k) {
   const auto meeting = LoadMeeting(c, k.meeting_id);
   if (!meeting) Reject(ErrorCode::kInvalidArgument, "no meeting " + std::to_string(k.meeting_id));
   std::string area = k.area;
@@ -791,8 +803,10 @@ long long InsertCommitment(store::Conn& c, const auth::Principal& who, const Com
   }
   CheckText("owner_person", k.owner_person, 200, false);
   CheckDate("due_date", k.due_date, false);
-  const std::string status = k.status.empty() ? "not_started" : k.status;
-  CheckOneOf("status", status, {"not_started", "limited", "substantial", "complete", "dropped"});
+  if (!k.status.empty()) {
+    CheckOneOf("status", k.status,
+               {"not_started", "limited", "substantial", "complete", "dropped"});
+  }
   CheckSources(k.sources);
   if (!k.due_date.empty() && k.due_date < meeting->date) {
     Reject(ErrorCode::kUnprocessable,
@@ -800,6 +814,13 @@ long long InsertCommitment(store::Conn& c, const auth::Principal& who, const Com
                meeting->date + ")",
            "contradictory-dates");
   }
+  return area;
+}
+
+long long InsertCommitment(store::Conn& c, const auth::Principal& who, const Commitment& k,
+                           const std::string& request_id, core::TimePoint now) {
+  const std::string area = CheckCommitment(c, k);
+  const std::string status = k.status.empty() ? "not_started" : k.status;
   long long id = 0;
   const long long parent = k.parent_id.value_or(0);
   soci::indicator parent_ind = k.parent_id ? soci::i_ok : soci::i_null;
@@ -1252,6 +1273,95 @@ core::Result<Meeting> DialogueService::CreateMeeting(const auth::Principal& who,
   });
 }
 
+namespace {
+
+// The names of the fields whose values differ, for the audit trail (never the values: the
+// record is shared, but the trail stays small).
+json Changed(std::initializer_list<std::pair<const char*, bool>> fields) {
+  json out = json::array();
+  for (const auto& [name, differs] : fields) {
+    if (differs) out.push_back(name);
+  }
+  return out;
+}
+
+bool SameSources(const std::vector<Source>& a, const std::vector<Source>& b) {
+  return std::equal(a.begin(), a.end(), b.begin(), b.end(), [](const Source& x, const Source& y) {
+    return x.url == y.url && x.title == y.title;
+  });
+}
+
+bool SamePeople(const std::vector<Person>& a, const std::vector<Person>& b) {
+  return std::equal(a.begin(), a.end(), b.begin(), b.end(), [](const Person& x, const Person& y) {
+    return x.side == y.side && x.name == y.name && x.title == y.title;
+  });
+}
+
+}  // namespace
+
+core::Result<Meeting> DialogueService::UpdateMeeting(const auth::Principal& who, long long id,
+                                                     const Meeting& m,
+                                                     const std::string& request_id) {
+  return Guard([&]() -> core::Result<Meeting> {
+    RequireWrite(who);
+    const auto now = clock_.Now();
+    return db_.Write([&](store::Conn& c) -> core::Result<Meeting> {
+      const auto before = LoadMeeting(c, id);
+      if (!before) Reject(ErrorCode::kNotFound, "no such meeting", "not-found");
+      CheckMeeting(c, m, Today(clock_), id);
+      std::string earliest_due;
+      c.sql() << "SELECT COALESCE(MIN(due_date), '') FROM dialogue_commitments WHERE"
+                 " meeting_id = :m AND due_date <> ''",
+          soci::use(id), soci::into(earliest_due);
+      if (!earliest_due.empty() && earliest_due < m.date) {
+        Reject(ErrorCode::kUnprocessable,
+               "a commitment agreed at this meeting is due on " + earliest_due +
+                   ", before the new date " + m.date,
+               "contradictory-dates");
+      }
+      soci::indicator number_ind = m.number ? soci::i_ok : soci::i_null;
+      const int number = m.number.value_or(0);
+      const int inferred = m.number_inferred ? 1 : 0, approx = m.date_approximate ? 1 : 0,
+                illustrative = m.illustrative ? 1 : 0;
+      const std::string areas = ToJson(m.areas).dump();
+      const std::string at = core::FormatUtc(now);
+      c.sql() << "UPDATE dialogue_meetings SET number = :n, number_inferred = :ni, date = :d,"
+                 " date_approximate = :da, city = :ci, country = :co, format = :f, status = :s,"
+                 " areas = :a, summary = :su, outcomes = :o, illustrative = :il, updated_at = :t"
+                 " WHERE id = :id",
+          soci::use(number, number_ind), soci::use(inferred), soci::use(m.date), soci::use(approx),
+          soci::use(m.city), soci::use(m.country), soci::use(m.format), soci::use(m.status),
+          soci::use(areas), soci::use(m.summary), soci::use(m.outcomes), soci::use(illustrative),
+          soci::use(at), soci::use(id);
+      c.sql() << "DELETE FROM dialogue_meeting_people WHERE meeting_id = :m", soci::use(id);
+      SaveMeetingPeople(c, id, m);
+      const std::string kind = "meeting";
+      c.sql() << "DELETE FROM dialogue_sources WHERE owner_kind = :k AND owner_id = :i",
+          soci::use(kind), soci::use(id);
+      SaveSources(c, kind, id, m.sources);
+      auto after = *LoadMeeting(c, id);
+      IndexMeeting(c, after);
+      Audit(c, who, request_id, "dialogue.meeting.update", "dialogue_meeting", id,
+            {{"changed", Changed({{"number", before->number != m.number},
+                                  {"date", before->date != m.date},
+                                  {"city", before->city != m.city},
+                                  {"country", before->country != m.country},
+                                  {"format", before->format != m.format},
+                                  {"status", before->status != m.status},
+                                  {"co_chairs", !SamePeople(before->co_chairs, m.co_chairs)},
+                                  {"delegations", !SamePeople(before->delegations, m.delegations)},
+                                  {"areas", before->areas != m.areas},
+                                  {"summary", before->summary != m.summary},
+                                  {"outcomes", before->outcomes != m.outcomes},
+                                  {"sources", !SameSources(before->sources, m.sources)},
+                                  {"illustrative", before->illustrative != m.illustrative}})},
+             {"status", m.status}},
+            now);
+      return after;
+    });
+  });
+}
+
 core::Result<std::vector<Meeting>> DialogueService::ListMeetings(const auth::Principal& who) const {
   if (auto ok = MayRead(who); !ok) return tl::unexpected(ok.error());
   return db_.Read([&](store::Conn& c) {
@@ -1365,6 +1475,48 @@ core::Result<Commitment> DialogueService::CreateCommitment(const auth::Principal
     return db_.Write([&](store::Conn& c) -> core::Result<Commitment> {
       const long long id = InsertCommitment(c, who, k, request_id, clock_.Now());
       return *LoadCommitment(c, id, Today(clock_));
+    });
+  });
+}
+
+core::Result<Commitment> DialogueService::UpdateCommitment(const auth::Principal& who, long long id,
+                                                           const Commitment& edit,
+                                                           const std::string& request_id) {
+  return Guard([&]() -> core::Result<Commitment> {
+    RequireWrite(who);
+    const auto now = clock_.Now();
+    return db_.Write([&](store::Conn& c) -> core::Result<Commitment> {
+      const auto before = LoadCommitment(c, id, Today(clock_));
+      if (!before) Reject(ErrorCode::kNotFound, "no such commitment", "not-found");
+      Commitment k = edit;
+      // Where it was agreed and under which parent stay; status moves by progress updates.
+      k.meeting_id = before->meeting_id;
+      k.parent_id = before->parent_id;
+      k.status = before->status;
+      const std::string area = CheckCommitment(c, k);
+      const int illustrative = k.illustrative ? 1 : 0;
+      const std::string at = core::FormatUtc(now);
+      c.sql() << "UPDATE dialogue_commitments SET area = :a, text = :t, owner_agency = :oa,"
+                 " owner_person = :op, due_date = :d, illustrative = :il, updated_at = :u"
+                 " WHERE id = :id",
+          soci::use(area), soci::use(k.text), soci::use(k.owner_agency), soci::use(k.owner_person),
+          soci::use(k.due_date), soci::use(illustrative), soci::use(at), soci::use(id);
+      const std::string kind = "commitment";
+      c.sql() << "DELETE FROM dialogue_sources WHERE owner_kind = :k AND owner_id = :i",
+          soci::use(kind), soci::use(id);
+      SaveSources(c, kind, id, k.sources);
+      auto after = *LoadCommitment(c, id, Today(clock_));
+      IndexCommitment(c, after);
+      Audit(c, who, request_id, "dialogue.commitment.update", "dialogue_commitment", id,
+            {{"changed", Changed({{"area", before->area != area},
+                                  {"text", before->text != k.text},
+                                  {"owner_agency", before->owner_agency != k.owner_agency},
+                                  {"owner_person", before->owner_person != k.owner_person},
+                                  {"due_date", before->due_date != k.due_date},
+                                  {"sources", !SameSources(before->sources, k.sources)},
+                                  {"illustrative", before->illustrative != k.illustrative}})}},
+            now);
+      return after;
     });
   });
 }

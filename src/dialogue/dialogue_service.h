@@ -159,6 +159,11 @@ class DialogueService {
                                       const std::string& request_id);
   core::Result<std::vector<Meeting>> ListMeetings(const auth::Principal& who) const;
   core::Result<Meeting> GetMeeting(const auth::Principal& who, long long id) const;
+  // Replaces every field of meeting `id` with `m`'s, through the same rules as CreateMeeting
+  // (so a planned meeting whose day has come is recorded as held with its outcomes). Also
+  // kUnprocessable when a commitment agreed at it would fall due before its new date.
+  core::Result<Meeting> UpdateMeeting(const auth::Principal& who, long long id, const Meeting& m,
+                                      const std::string& request_id);
 
   core::Result<Agreement> CreateAgreement(const auth::Principal& who, const Agreement& a,
                                           const std::string& request_id);
@@ -175,6 +180,10 @@ class DialogueService {
                                             const std::string& request_id);
   core::Result<std::vector<Commitment>> ListCommitments(const auth::Principal& who) const;
   core::Result<Commitment> GetCommitment(const auth::Principal& who, long long id) const;
+  // Replaces the area, text, owners, due date, sources and illustrative flag of commitment `id`;
+  // the meeting, the parent and the status (which moves by AddProgress) stay.
+  core::Result<Commitment> UpdateCommitment(const auth::Principal& who, long long id,
+                                            const Commitment& k, const std::string& request_id);
   core::Result<Commitment> AddProgress(const auth::Principal& who, long long commitment_id,
                                        const ProgressUpdate& u, const std::string& request_id);
 
