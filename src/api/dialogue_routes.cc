@@ -4,6 +4,7 @@
 #include "api/problem.h"
 #include "api/route_util.h"
 #include "dialogue/briefing.h"
+#include "dialogue/briefing_text.h"
 
 namespace kenes::api {
 
@@ -465,13 +466,22 @@ void Api::AddDialogueRoutes() {
   });
 
   // The pack for the next meeting: HTML (default), Markdown (?format=md) or PDF (?format=pdf,
-  // where Chromium is installed).
+  // where Chromium is installed), in English, Russian or Kazakh.
   Add("GET", "/api/v1/dialogue/briefing", [this](RequestContext& ctx) {
     const std::string format = ctx.Query("format").value_or("html");
     if (format != "html" && format != "md" && format != "pdf") {
       Throw(core::ErrorCode::kInvalidArgument, "format must be html, md or pdf", "invalid-query");
     }
-    auto pack = Ok(dialogue_.Briefing(ctx.who()));
+    // ?lang= (as the console's own links), else the reader's chosen language.
+    const auto lang = ctx.Query("lang");
+    if (lang && !dialogue::IsBriefingLanguage(*lang)) {
+      Throw(core::ErrorCode::kInvalidArgument, "lang must be en, ru or kk", "invalid-query");
+    }
+    const std::string chosen = lang ? *lang
+                               : dialogue::IsBriefingLanguage(ctx.who().language)
+                                   ? ctx.who().language
+                                   : "en";
+    auto pack = Ok(dialogue_.Briefing(ctx.who(), chosen));
     if (format == "pdf") {
       // A printed pack's links must be absolute to work outside the browser.
       const auto host = ctx.request.Header("host");

@@ -414,6 +414,23 @@ TEST_P(DialogueTest, BriefingPackAsHtmlMarkdownAndPdf) {
   EXPECT_NE(md.body.find("Strategic Partnership and Cooperation Agreement"), std::string::npos);
   EXPECT_EQ(fcdo.http->Get("/api/v1/dialogue/briefing?format=doc", fcdo.Headers(false)).status,
             400);
+  // In Kazakh by ?lang=, in the reader's own language without it; typed titles stay as typed.
+  auto kk = fcdo.http->Get("/api/v1/dialogue/briefing?lang=kk", fcdo.Headers(false));
+  ASSERT_EQ(kk.status, 200);
+  for (const char* expected :
+       {"<html lang=\"kk\">", "Брифинг пакеті: 9-отырыс", "ратификация күтілуде",
+        "Бұрынғы отырыстардың міндеттемелері", "Strategic Partnership and Cooperation Agreement"}) {
+    EXPECT_NE(kk.body.find(expected), std::string::npos) << expected;
+  }
+  EXPECT_EQ(kk.body.find("awaiting ratification"), std::string::npos);
+  EXPECT_EQ(fcdo.http->Get("/api/v1/dialogue/briefing?lang=de", fcdo.Headers(false)).status, 400);
+  ASSERT_EQ(fcdo.http->Send("PATCH", "/api/v1/me", {{"language", "ru"}}, fcdo.Headers()).status,
+            200);
+  auto ru = fcdo.http->Get("/api/v1/dialogue/briefing?format=md", fcdo.Headers(false));
+  ASSERT_EQ(ru.status, 200);
+  EXPECT_EQ(ru.body.rfind("# Брифинг-пакет: 9-е заседание", 0), 0u) << ru.body.substr(0, 200);
+  ASSERT_EQ(fcdo.http->Send("PATCH", "/api/v1/me", {{"language", "en"}}, fcdo.Headers()).status,
+            200);
   // Once the next meeting is planned, the pack names it and links to its record.
   auto planned = fcdo.http->Send("POST", "/api/v1/dialogue/meetings",
                                  {{"number", 9},
@@ -437,6 +454,10 @@ TEST_P(DialogueTest, BriefingPackAsHtmlMarkdownAndPdf) {
   std::ifstream in(dir.path() + "/pack.md");
   const std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
   EXPECT_NE(text.find("Strategic Partnership and Cooperation Agreement"), std::string::npos);
+  auto cli_ru = kenes::testing::RunKenes(
+      {"brief", "--next-meeting", "--format", "md", "--lang", "ru", "--database", tdb_->url()});
+  ASSERT_EQ(cli_ru.exit_code, 0) << cli_ru.err;
+  EXPECT_EQ(cli_ru.out.rfind("# Брифинг-пакет: 9-е заседание", 0), 0u) << cli_ru.out;
   if (!dialogue::FindChromium()) GTEST_SKIP() << "no Chromium: the PDF is not checked";
   auto pdf = fcdo.http->Get("/api/v1/dialogue/briefing?format=pdf", fcdo.Headers(false));
   ASSERT_EQ(pdf.status, 200) << pdf.body.substr(0, 300);

@@ -436,6 +436,9 @@ int Main(int argc, char** argv) {
   brief->add_option("--format", brief_format, "html, md or pdf (pdf needs Chromium)")
       ->check(CLI::IsMember({"html", "md", "pdf"}));
   brief->add_option("--output,-o", brief_output, "file to write (default: standard output)");
+  std::string brief_lang = "en";
+  brief->add_option("--lang", brief_lang, "the pack's language: en, ru or kk")
+      ->check(CLI::IsMember({"en", "ru", "kk"}));
   add_common(brief);
   auto* dialogue_cmd = app.add_subcommand("dialogue", "The Strategic Dialogue record");
   dialogue_cmd->require_subcommand(0, 1);
@@ -568,7 +571,7 @@ int Main(int argc, char** argv) {
                 << "\n";
     } else if (brief->parsed()) {
       dialogue::DialogueService dialogue(*db, core::SystemClock());
-      const auto pack = OrFail(dialogue.Briefing(system));
+      const auto pack = OrFail(dialogue.Briefing(system, brief_lang));
       std::string out;
       if (brief_format == "md") {
         out = dialogue::RenderBriefingMarkdown(pack);

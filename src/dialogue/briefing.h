@@ -76,6 +76,7 @@ struct BriefKeyDate {
 };
 
 struct BriefingPack {
+  std::string lang = "en";  // en, ru or kk: the pack's own words and the labels in it
   std::string title;  // "Briefing pack: 9th meeting of the Kazakhstan–UK Strategic Dialogue"
   std::string generated_at;  // UTC timestamp
   std::string last_meeting;  // label of the latest meeting held, with its date
@@ -98,7 +99,7 @@ std::string RenderBriefingHtml(const BriefingPack& pack);
 std::string RenderBriefingMarkdown(const BriefingPack& pack);
 
 // An indicator series as an inline SVG line chart with labelled axes (empty for no points).
-std::string IndicatorChartSvg(const BriefIndicator& indicator);
+std::string IndicatorChartSvg(const BriefIndicator& indicator, std::string_view lang = "en");
 
 // The Chromium binary to print PDFs with, if one is installed. KENES_CHROMIUM, when set and not
 // empty, is returned as given without looking further: an explicit choice that does not work is

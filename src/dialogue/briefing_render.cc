@@ -25,6 +25,7 @@
 #include <thread>
 
 #include "dialogue/briefing.h"
+#include "dialogue/briefing_text.h"
 
 namespace kenes::dialogue {
 
@@ -194,7 +195,7 @@ constexpr double kInset = 10;  // keeps the first and last points off the axes
 
 // The data of templates/chart.svg.mustache for `indicator`, or nullopt when it has no finite
 // value to draw.
-std::optional<data> ChartData(const BriefIndicator& indicator) {
+std::optional<data> ChartData(const BriefIndicator& indicator, std::string_view lang) {
   struct Point {
     double x, y;
     const BriefPoint* source;
@@ -322,6 +323,7 @@ std::optional<data> ChartData(const BriefIndicator& indicator) {
   chart.set("segments", segments);
   chart.set("points", markers);
   chart.set("has_illustrative", any_illustrative);
+  chart.set("legend", Say(lang, "tpl.chart_legend"));
   return chart;
 }
 
@@ -337,6 +339,11 @@ data PackData(const BriefingPack& pack) {
   };
 
   data root;
+  root.set("lang", IsBriefingLanguage(pack.lang) ? pack.lang : std::string("en"));
+  data words;
+  for (const auto& [key, text] : TemplateWords(pack.lang)) words.set(key, text);
+  words.set("footer", Fill(Say(pack.lang, "tpl.footer"), {{"at", pack.generated_at}}));
+  root.set("t", words);
   root.set("title", pack.title);
   root.set("generated_at", pack.generated_at);
   root.set("last_meeting", pack.last_meeting);
@@ -447,7 +454,7 @@ data PackData(const BriefingPack& pack) {
     }
     d.set("points", points);
     d.set("has_points", !indicator.series.empty());
-    std::optional<data> chart = ChartData(indicator);
+    std::optional<data> chart = ChartData(indicator, pack.lang);
     d.set("chart", chart ? *chart : data(false));
     indicators.push_back(d);
   }
@@ -580,8 +587,8 @@ Exit WaitForGroup(pid_t pid, std::chrono::seconds timeout) {
 
 }  // namespace
 
-std::string IndicatorChartSvg(const BriefIndicator& indicator) {
-  std::optional<data> chart = ChartData(indicator);
+std::string IndicatorChartSvg(const BriefIndicator& indicator, std::string_view lang) {
+  std::optional<data> chart = ChartData(indicator, lang);
   if (!chart) return "";
   data context;
   context.set("chart", *chart);

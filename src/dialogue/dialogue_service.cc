@@ -12,6 +12,7 @@
 #include "audit/audit_log.h"
 #include "auth/policy.h"
 #include "core/utf8.h"
+#include "dialogue/briefing_text.h"
 #include "search/search_index.h"
 
 namespace kenes::dialogue {
@@ -85,10 +86,16 @@ bool Ratifiable(const std::string& kind) {
   return std::find(std::begin(kRatifiable), std::end(kRatifiable), kind) != std::end(kRatifiable);
 }
 
-std::string KindLabel(const std::string& kind) {
-  if (kind == "memorandum_of_understanding") return "memorandum of understanding";
-  if (kind == "joint_statement") return "joint statement";
-  return kind;
+// The label of `key` in `lang`, or `fallback` when there is none (a code added later).
+std::string Label(std::string_view lang, const std::string& key, std::string fallback) {
+  std::string s = Say(lang, key);
+  if (s != key) return s;
+  std::replace(fallback.begin(), fallback.end(), '_', ' ');
+  return fallback;
+}
+
+std::string KindLabel(const std::string& kind, std::string_view lang = "en") {
+  return Label(lang, "kind." + kind, kind);
 }
 
 std::string Today(const core::Clock& clock) { return core::FormatUtc(clock.Now()).substr(0, 10); }
@@ -187,12 +194,14 @@ void CheckAreas(store::Conn& c, const std::vector<std::string>& codes) {
 
 // --- Meetings --------------------------------------------------------------------------------
 
-std::string MeetingLabel(const Meeting& m) {
-  std::string label =
-      m.number ? Ordinal(*m.number) + (m.number_inferred ? " (inferred)" : "") + " meeting"
-               : "Meeting";
-  label += ", " + m.city + ", " + (m.date_approximate ? "about " + m.date.substr(0, 7) : m.date);
-  return label;
+std::string MeetingLabel(const Meeting& m, std::string_view lang = "en") {
+  const std::string date = m.date_approximate
+                               ? Fill(Say(lang, "meeting.about"), {{"month", m.date.substr(0, 7)}})
+                               : m.date;
+  return Fill(Say(lang, "meeting.label"),
+              {{"name", MeetingName(lang, m.number.value_or(0), m.number_inferred)},
+               {"city", m.city},
+               {"date", date}});
 }
 
 std::optional<Meeting> LoadMeeting(store::Conn& c, long long id) {
@@ -361,19 +370,41 @@ long long InsertMeeting(store::Conn& c, const auth::Principal& who, const Meetin
 
 // --- Agreements ------------------------------------------------------------------------------
 
-std::string StepLabel(const std::string& party, const std::string& step) {
-  static const std::map<std::string, std::string> labels = {
-      {"KZ/legal_expertise", "legal expertise of the draft ratification law"},
-      {"KZ/linguistic_expertise", "linguistic expertise (Kazakh and Russian texts)"},
-      {"KZ/mazhilis", "the Mazhilis passes the ratification law"},
-      {"KZ/senate", "the Senate approves the ratification law"},
-      {"KZ/presidential_signature", "the President signs the ratification law"},
-      {"UK/laid_before_parliament",
-       "laying before Parliament under the CRaG Act 2010 (21 sitting days)"},
-      {"UK/crag_period_ended", "the 21 sitting days end without a resolution against"},
-  };
-  const auto it = labels.find(party + "/" + step);
-  return it == labels.end() ? step : it->second;
+std::string StepLabel(const std::string& party, const std::string& step,
+                      std::string_view lang = "en") {
+  return Label(lang, "step." + party + "." + step, step);
+}
+
+// The key (briefing_text.cc) of what comes next for `party` of `a`, in state `state`: its
+// signature, the next step of its domestic procedure, ratification, entry into force, or ""
+// for nothing.
+std::string NextStepKey(const Agreement& a, const std::string& party, const std::string& state) {
+  if (state == "not_signed") return "action.signature";
+  if (state == "signed" && Ratifiable(a.kind)) {
+    std::set<std::string> done;
+    for (const auto& st : a.steps) {
+      if (st.party == party) done.insert(st.step);
+    }
+    for (const auto& step : ProcedureSteps(party)) {
+      if (done.count(step) == 0) return "step." + party + "." + step;
+    }
+    return "action.ratification";
+  }
+  if (state == "ratified" || state == "approved") return "action.entry_into_force";
+  return "";  // in force, terminated, or signed and in effect as its text says
+}
+
+// An agreement's status in words; `pending`: the parties yet to ratify.
+std::string AgreementLabel(std::string_view lang, const std::string& status,
+                           const std::vector<std::string>& pending, const std::string& kind) {
+  if (status == "signed" && !Ratifiable(kind)) {
+    return Fill(Say(lang, "agreement.signed_final"), {{"kind", KindLabel(kind, lang)}});
+  }
+  std::string parties;
+  for (const auto& p : pending) {
+    parties += (parties.empty() ? "" : " " + Say(lang, "word.and") + " ") + Label(lang, "party." + p, p);
+  }
+  return Fill(Say(lang, "agreement." + status), {{"parties", parties}});
 }
 
 struct Derived {
@@ -403,55 +434,26 @@ Derived Derive(const Agreement& a) {
   const size_t all = a.parties.size();
   std::vector<std::string> pending;
   for (const auto& p : a.parties) {
-    PartyStatus ps{p, state[p], ""};
-    const std::string& s = state[p];
-    if (s == "not_signed") {
-      ps.next_step = "signature";
-    } else if (s == "signed" && ratifiable) {
-      std::set<std::string> done;
-      for (const auto& st : a.steps) {
-        if (st.party == p) done.insert(st.step);
-      }
-      for (const auto& step : ProcedureSteps(p)) {
-        if (done.count(step) == 0) {
-          ps.next_step = StepLabel(p, step);
-          break;
-        }
-      }
-      if (ps.next_step.empty()) ps.next_step = "ratification";
-      pending.push_back(p);
-    } else if (s == "signed") {
-      ps.next_step = "";  // in effect as its text says; nothing to ratify
-    } else if (s == "ratified" || s == "approved") {
-      ps.next_step = "entry into force";
-    }
-    d.parties.push_back(ps);
+    const std::string key = NextStepKey(a, p, state[p]);
+    d.parties.push_back({p, state[p], key.empty() ? "" : Say("en", key)});
+    if (state[p] == "signed" && ratifiable) pending.push_back(p);
   }
-  std::string who_pending;
-  for (const auto& p : pending) who_pending += (who_pending.empty() ? "" : " and ") + p;
   if (count({"terminated"}) > 0) {
     d.status = "terminated";
-    d.label = "Terminated";
   } else if (count({"in_force"}) == all) {
     d.status = "in_force";
-    d.label = "In force";
   } else if (count({"ratified", "approved", "in_force"}) == all) {
     d.status = "ratified";
-    d.label = "Ratified by all parties; awaiting entry into force";
   } else if (count({"ratified", "approved", "in_force"}) > 0) {
     d.status = "partly_ratified";
-    d.label = "Partly ratified; awaiting ratification by " + who_pending;
   } else if (count({"signed"}) == all) {
     d.status = "signed";
-    d.label = ratifiable ? "Signed; awaiting ratification by " + who_pending
-                         : "Signed (a " + KindLabel(a.kind) + ": not subject to ratification)";
   } else if (count({"signed"}) > 0) {
     d.status = "partly_signed";
-    d.label = "Signed by some parties only";
   } else {
     d.status = "not_signed";
-    d.label = "Not signed";
   }
+  d.label = AgreementLabel("en", d.status, pending, a.kind);
   return d;
 }
 
@@ -1623,11 +1625,17 @@ core::Result<Indicator> DialogueService::AddIndicatorValue(const auth::Principal
   });
 }
 
-core::Result<BriefingPack> DialogueService::Briefing(const auth::Principal& who) const {
+core::Result<BriefingPack> DialogueService::Briefing(const auth::Principal& who,
+                                                     const std::string& lang) const {
   if (auto ok = MayRead(who); !ok) return tl::unexpected(ok.error());
+  if (!IsBriefingLanguage(lang)) {
+    return Fail(ErrorCode::kInvalidArgument, "the pack is written in en, ru or kk");
+  }
   const std::string today = Today(clock_);
+  const std::string illustrative = " " + Say(lang, "illustrative");
   return db_.Read([&](store::Conn& c) -> core::Result<BriefingPack> {
     BriefingPack pack;
+    pack.lang = lang;
     pack.generated_at = core::FormatUtc(clock_.Now());
     std::vector<Meeting> meetings;
     for (long long id : Ids(c, "SELECT id FROM dialogue_meetings ORDER BY date, id")) {
@@ -1641,41 +1649,40 @@ core::Result<BriefingPack> DialogueService::Briefing(const auth::Principal& who)
       if (m.status == "planned" && next == nullptr) next = &m;
       if (m.number) highest = std::max(highest, *m.number);
     }
-    const std::string next_number = Ordinal(next && next->number ? *next->number : highest + 1);
-    pack.title =
-        "Briefing pack: " + next_number + " meeting of the Kazakhstan–UK Strategic Dialogue";
+    const std::string next_name =
+        MeetingName(lang, next && next->number ? *next->number : highest + 1, false);
+    pack.title = Fill(Say(lang, "title"), {{"name", next_name}});
     if (last) {
-      pack.last_meeting = MeetingLabel(*last);
+      pack.last_meeting = MeetingLabel(*last, lang);
       pack.last_meeting_href = "/api/v1/dialogue/meetings/" + std::to_string(last->id);
     } else {
-      pack.last_meeting = "No meeting recorded yet";
+      pack.last_meeting = Say(lang, "meeting.none");
     }
-    pack.next_meeting = next ? MeetingLabel(*next) : next_number + " meeting: not yet scheduled";
+    pack.next_meeting = next ? MeetingLabel(*next, lang)
+                             : Fill(Say(lang, "meeting.unscheduled"), {{"name", next_name}});
     if (next) pack.next_meeting_href = "/api/v1/dialogue/meetings/" + std::to_string(next->id);
     std::map<long long, std::string> meeting_labels;
-    for (const auto& m : meetings) meeting_labels[m.id] = MeetingLabel(m);
+    for (const auto& m : meetings) meeting_labels[m.id] = MeetingLabel(m, lang);
 
     // Commitments by area, each followed by its sub-commitments.
     const auto commitments = LoadCommitments(c, "WHERE id > :i", 0, today);
     std::map<long long, const Commitment*> by_id;
     for (const auto& k : commitments) by_id[k.id] = &k;
     for (const auto& area : LoadAreas(c)) {
-      BriefArea ba{area.code, area.name_en, {}, 0};
+      const std::string& own = lang == "ru" ? area.name_ru : lang == "kk" ? area.name_kk : "";
+      BriefArea ba{area.code, own.empty() ? area.name_en : own, {}, 0};
       std::function<void(const Commitment&, int)> add = [&](const Commitment& k, int depth) {
         BriefCommitment b;
         b.id = k.id;
         b.href = "/api/v1/dialogue/commitments/" + std::to_string(k.id);
         b.depth = depth;
         b.meeting = meeting_labels[k.meeting_id];
-        b.text = k.text + (k.illustrative ? " [illustrative]" : "");
+        b.text = k.text + (k.illustrative ? illustrative : "");
         b.owner_agency = k.owner_agency;
         b.owner_person = k.owner_person;
         b.due_date = k.due_date;
         b.status = k.status;
-        b.status_label = k.status;
-        std::replace(b.status_label.begin(), b.status_label.end(), '_', ' ');
-        if (!b.status_label.empty())
-          b.status_label[0] = static_cast<char>(std::toupper(b.status_label[0]));
+        b.status_label = Label(lang, "commitment." + k.status, k.status);
         b.overdue = k.overdue;
         b.progress_percent = k.progress_percent;
         if (!k.updates.empty()) {
@@ -1699,31 +1706,35 @@ core::Result<BriefingPack> DialogueService::Briefing(const auth::Principal& who)
       BriefAgreement b;
       b.id = a.id;
       b.href = "/api/v1/dialogue/agreements/" + std::to_string(a.id);
-      b.title = a.title + (a.illustrative ? " [illustrative]" : "");
-      b.kind = KindLabel(a.kind);
-      b.status = a.status_label;
+      b.title = a.title + (a.illustrative ? illustrative : "");
+      b.kind = KindLabel(a.kind, lang);
+      std::vector<std::string> pending;
+      for (const auto& ps : a.party_status) {
+        if (ps.state == "signed" && Ratifiable(a.kind)) pending.push_back(ps.party);
+      }
+      b.status = AgreementLabel(lang, a.status, pending, a.kind);
       for (const auto& act : a.actions) {
         if (act.action == "signature" && (b.signed_date.empty() || act.date > b.signed_date)) {
           b.signed_date = act.date;
         }
       }
       for (const auto& ps : a.party_status) {
-        BriefPartyState s{ps.party, ps.state, "", ps.next_step};
-        std::replace(s.state.begin(), s.state.end(), '_', ' ');
+        const std::string next_key = NextStepKey(a, ps.party, ps.state);
+        BriefPartyState s{ps.party, Label(lang, "state." + ps.state, ps.state), "",
+                          next_key.empty() ? "" : Say(lang, next_key)};
         std::string last_date;
         for (const auto& act : a.actions) {
           if (act.party == ps.party && act.date >= last_date) {
             last_date = act.date;
-            s.last_step = act.action + " " + act.date;
+            s.last_step = Label(lang, "action." + act.action, act.action) + " " + act.date;
           }
         }
         for (const auto& st : a.steps) {
           if (st.party == ps.party && st.date >= last_date) {
             last_date = st.date;
-            s.last_step = StepLabel(st.party, st.step) + " " + st.date;
+            s.last_step = StepLabel(st.party, st.step, lang) + " " + st.date;
           }
         }
-        std::replace(s.last_step.begin(), s.last_step.end(), '_', ' ');
         b.parties.push_back(std::move(s));
       }
       pack.agreements.push_back(std::move(b));
@@ -1742,8 +1753,8 @@ core::Result<BriefingPack> DialogueService::Briefing(const auth::Principal& who)
     for (const auto& e : LoadEngagements(c, "WHERE id > :i", 0)) {
       if (e.date < since) continue;
       pack.engagements.push_back({e.id, "/api/v1/dialogue/engagements/" + std::to_string(e.id),
-                                  e.date, e.kind,
-                                  e.title + (e.illustrative ? " [illustrative]" : ""), e.people,
+                                  e.date, Label(lang, "engagement." + e.kind, e.kind),
+                                  e.title + (e.illustrative ? illustrative : ""), e.people,
                                   e.organisations, e.notes});
     }
 
@@ -1754,8 +1765,10 @@ core::Result<BriefingPack> DialogueService::Briefing(const auth::Principal& who)
       for (const auto& r : rows) origins.emplace_back(store::GetText(r, 0), store::GetText(r, 1));
     }
     for (const auto& a : pack.agreements) {
-      if (!a.signed_date.empty())
-        origins.emplace_back(a.signed_date, "signature of the " + a.title);
+      if (!a.signed_date.empty()) {
+        origins.emplace_back(a.signed_date,
+                             Fill(Say(lang, "key_date.signature"), {{"title", a.title}}));
+      }
     }
     const int year = std::stoi(today.substr(0, 4));
     for (const auto& [date, what] : origins) {
@@ -1766,8 +1779,9 @@ core::Result<BriefingPack> DialogueService::Briefing(const auth::Principal& who)
         if (when < today || when >= limit) continue;
         const int years = y - std::stoi(date.substr(0, 4));
         if (years <= 0) continue;
-        pack.key_dates.push_back({when, std::to_string(years) + (years == 1 ? " year" : " years") +
-                                            " since the " + what + " (" + date + ")"});
+        pack.key_dates.push_back(
+            {when, Fill(Say(lang, "key_date"),
+                        {{"years", Years(lang, years)}, {"what", what}, {"date", date}})});
       }
     }
     std::sort(pack.key_dates.begin(), pack.key_dates.end(),

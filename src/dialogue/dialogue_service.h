@@ -200,7 +200,10 @@ class DialogueService {
                                             const IndicatorValue& v, const std::string& request_id);
 
   // The pack for the next meeting, as of today.
-  core::Result<BriefingPack> Briefing(const auth::Principal& who) const;
+  // `lang` (en, ru, kk) chooses the pack's words and labels; what people typed stays as typed.
+  // Errors: kInvalidArgument for another language.
+  core::Result<BriefingPack> Briefing(const auth::Principal& who,
+                                      const std::string& lang = "en") const;
 
   // Loads a record in the JSON form of src/app/demo/dialogue.json (areas, key dates, meetings,
   // agreements with their actions and steps, commitments with updates and sub-commitments,
