@@ -30,20 +30,29 @@ function chromiumBinary() {
 }
 
 // Starts a server on a fresh SQLite database with the demo accounts. Returns {url, stop}.
-export async function startServer() {
+// `{ demoCases: true }` also loads the labour-rights demo (providers, farms and agencies, workers,
+// cases, public reports and referrals), which needs the data key: it is created first and given
+// to `demo load`, as `make run` does.
+export async function startServer({ demoCases = false } = {}) {
   const bin = kenesBinary();
   const dir = mkdtempSync(path.join(tmpdir(), 'kenes-e2e-'));
   const db = `sqlite:${dir}/kenes.db`;
   const key = path.join(dir, 'data.key');
   const env = {
     ...process.env,
-    KENES_SERVER_STATIC_DIR: path.join(repo, 'web/dist'),
+    // KENES_E2E_DIST: another build of the console (two people testing side by side).
+    KENES_SERVER_STATIC_DIR: process.env.KENES_E2E_DIST ?? path.join(repo, 'web/dist'),
     ASAN_OPTIONS: process.env.ASAN_OPTIONS ?? 'detect_leaks=0',
   };
   const run = (...args) => execFileSync(bin, args, { env, stdio: ['ignore', 'pipe', 'pipe'] });
   run('migrate', '--database', db);
-  run('demo', 'load', '--database', db);
-  run('data-key', 'create', '--output', key);
+  if (demoCases) {
+    run('data-key', 'create', '--output', key);
+    run('demo', 'load', '--database', db, '--data-key-file', key);
+  } else {
+    run('demo', 'load', '--database', db);
+    run('data-key', 'create', '--output', key);
+  }
   const portFile = path.join(dir, 'port');
   const proc = spawn(bin, ['serve', '--database', db, '--listen', '127.0.0.1:0', '--port-file',
     portFile, '--data-key-file', key], { env, stdio: ['ignore', 'ignore', 'pipe'] });
@@ -80,12 +89,12 @@ export async function startServer() {
 
 // Registers before/after hooks that start the server and the browser once for the calling test
 // file and stop them at its end; the returned objects are filled in by the before hook, which
-// then awaits `prepare(server)` if given (a file's own fixtures).
-export function serverAndBrowser(prepare) {
+// then awaits `prepare(server)` if given (a file's own fixtures). `options` go to startServer.
+export function serverAndBrowser(prepare, options) {
   const server = {};
   const browser = {};
   before(async () => {
-    Object.assign(server, await startServer());
+    Object.assign(server, await startServer(options));
     Object.assign(browser, await launchBrowser());
     await prepare?.(server);
   });

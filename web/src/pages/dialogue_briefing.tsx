@@ -3,10 +3,11 @@
 // DENY, frame-ancestors 'none'), so the console fetches it, keeps only its body through the
 // sanitiser (no inline style reaches the console's CSP; links to API records become links to the
 // console's pages) and styles it with the console's stylesheet. The Markdown and PDF versions
-// are downloads; the standalone page opens in a new tab.
+// are downloads; the standalone page opens in a new tab. The pack is asked for in the console's
+// language (?lang=) and fetched again when the language changes.
 import { useEffect, useRef, useState } from 'preact/hooks';
 import { request } from '../api';
-import { t } from '../i18n/core';
+import { lang, t } from '../i18n/core';
 import { ErrorBox } from '../ui/error';
 import { useAction, useLang, useLoad } from '../ui/hooks';
 import { Async, PageHeader } from '../ui/widgets';
@@ -34,11 +35,12 @@ function BriefingBody({ html }: { html: string }) {
 
 export function BriefingPage() {
   useLang();
-  const state = useLoad((s) => request<string>('GET', URL_HTML, { signal: s }), []);
+  const l = lang();
+  const state = useLoad((s) => request<string>('GET', `${URL_HTML}?lang=${l}`, { signal: s }), [l]);
   const [pdfDone, setPdfDone] = useState(false);
   const pdf = useAction(async () => {
     setPdfDone(false);
-    const res = await request<Response>('GET', `${URL_HTML}?format=pdf`, { raw: true });
+    const res = await request<Response>('GET', `${URL_HTML}?format=pdf&lang=${l}`, { raw: true });
     const blob = await res.blob();
     const url = URL.createObjectURL(blob);
     const a = document.createElement('a');
@@ -56,13 +58,13 @@ export function BriefingPage() {
         <button type="button" onClick={() => window.print()}>
           {t('dialogue.briefing.print')}
         </button>
-        <a class="button secondary" href={`${URL_HTML}?format=md`} download="briefing-pack.md">
+        <a class="button secondary" href={`${URL_HTML}?format=md&lang=${l}`} download="briefing-pack.md">
           {t('dialogue.briefing.markdown')}
         </a>
         <button type="button" class="secondary" disabled={pdf.busy} onClick={() => pdf.run()}>
           {pdf.busy ? t('dialogue.briefing.pdf_busy') : t('dialogue.briefing.pdf')}
         </button>
-        <a class="button secondary" href={URL_HTML} target="_blank" rel="noopener">
+        <a class="button secondary" href={`${URL_HTML}?lang=${l}`} target="_blank" rel="noopener">
           {t('dialogue.briefing.standalone')}
         </a>
       </PageHeader>
