@@ -659,6 +659,10 @@ json CheckJson(const payroll::CheckRecord& c) {
           {"findings_by_rule", by_rule},
           {"total_shortfall_pence", c.total_shortfall},
           {"total_arrears_pence", c.total_arrears},
+          {"state", c.state},
+          {"progress", c.progress},
+          {"message", c.message},
+          {"bytes_total", c.bytes_total},
           {"findings", base + "/findings"},
           {"rejects", base + "/rejects"}};
 }
@@ -746,9 +750,15 @@ void Api::AddPayrollRoutes() {
       }
       csv = PayslipsToCsv(*it);
     }
-    auto check = Ok(payroll_.Check(ctx.who(), csv, as_of, ctx.request_id));
-    HttpResponse r = JsonResponse(201, CheckJson(check));
+    // "Prefer: respond-async" (RFC 7240): 202 at once, and the check runs in the background;
+    // GET of the Location shows its progress, then its outcome.
+    const auto prefer = ctx.request.Header("prefer");
+    const bool async = prefer && prefer->find("respond-async") != std::string_view::npos;
+    auto check = async ? Ok(payroll_.StartCheck(ctx.who(), std::move(csv), as_of, ctx.request_id))
+                       : Ok(payroll_.Check(ctx.who(), csv, as_of, ctx.request_id));
+    HttpResponse r = JsonResponse(async ? 202 : 201, CheckJson(check));
     r.Set("Location", "/api/v1/payroll/checks/" + std::to_string(check.id));
+    if (async) r.Set("Preference-Applied", "respond-async");
     return r;
   });
 
@@ -865,6 +875,8 @@ bool Api::IsBulkUpload(std::string_view method, std::string_view target) {
   // PUT /api/v1/linkage/projects/{id}/clks, POST /api/v1/cases/{id}/attachments
   constexpr std::string_view kPrefix = "/api/v1/linkage/projects/", kSuffix = "/clks";
   target = target.substr(0, target.find('?'));
+  // A payroll file of a whole season.
+  if (method == "POST" && target == "/api/v1/payroll/checks") return true;
   constexpr std::string_view kCases = "/api/v1/cases/", kAttachments = "/attachments";
   if (method == "POST" && target.starts_with(kCases) && target.ends_with(kAttachments) &&
       target.size() > kCases.size() + kAttachments.size() &&

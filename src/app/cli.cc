@@ -75,6 +75,7 @@ int Serve(const core::Config& config, bool migrate, const std::string& port_file
   auth::Accounts accounts(*db, config.auth, core::SystemClock());
   api::AccessLog access_log(config.server.access_log);
   payroll::PayrollService payroll_service(*db, core::SystemClock());
+  OrFail(payroll_service.Recover());
   linkage::LinkageService linkage_service(*db, core::SystemClock());
   OrFail(linkage_service.Recover());
   // Personal data needs the deployment key; a wrong key stops the server here, not mid-request.
