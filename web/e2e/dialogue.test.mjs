@@ -342,4 +342,196 @@ describe('Strategic Dialogue and library', { timeout: 240_000 }, () => {
     assert.deepEqual(problems, []);
     await context.close();
   });
+
+  it('fcdo.desk edits a planned meeting into a held one with its outcomes, and a commitment it agreed', async () => {
+    const { page, problems, context } = await newWatchedPage(chrome.browser, { viewport: { width: 1280, height: 900 } });
+    page.setDefaultTimeout(30_000);
+    await signIn(page, server.url, 'fcdo.desk', 'en');
+    const h1 = page.locator('h1#page-title');
+    const main = page.locator('main');
+    // Days as the server counts them (UTC).
+    const day = (n) => new Date(Date.now() + n * 86_400_000).toISOString().slice(0, 10);
+    const shown = (iso) =>
+      page.evaluate((d) => new Intl.DateTimeFormat('en-GB', { dateStyle: 'medium', timeZone: 'UTC' }).format(new Date(`${d}T00:00:00Z`)), iso);
+
+    // A planned meeting a month ahead, without a number.
+    await page.goto(`${server.url}/dialogue/meetings/new`);
+    await h1.filter({ hasText: 'Record a meeting' }).waitFor();
+    const form = page.locator('form.create-form');
+    await form.locator('input[name=date]').fill(day(30));
+    await form.locator('select[name=status]').selectOption('planned');
+    await form.locator('input[name=city]').fill('Shymkent');
+    await form.locator('select[name=country]').selectOption('KZ');
+    await form.locator('textarea[name=summary]').fill('Preparatory session on seasonal work.');
+    await form.locator('button[type=submit]', { hasText: 'Record the meeting' }).click();
+    await h1.filter({ hasText: 'Shymkent' }).waitFor();
+    const meetingUrl = page.url();
+    const meetingId = meetingUrl.split('/').pop();
+    assert.match(await page.locator('dl.facts').textContent(), /Planned/);
+    // Its date has not passed: no prompt to record it as held.
+    assert.equal(await page.locator('.meeting-passed').count(), 0);
+
+    // A month later the page asks the desk officer to record it as held, and the link opens the
+    // form with "Held" chosen (the browser's clock moves on; the server's does not).
+    {
+      const later = await chrome.browser.newContext({ locale: 'en-GB', viewport: { width: 1280, height: 900 } });
+      await later.clock.setFixedTime(new Date(`${day(31)}T12:00:00Z`));
+      const p2 = await later.newPage();
+      const late = [];
+      p2.on('pageerror', (e) => late.push(`uncaught: ${e.message}`));
+      p2.on('console', (m) => m.type() === 'error' && !/Failed to load resource/.test(m.text()) && late.push(`console: ${m.text()}`));
+      await signIn(p2, server.url, 'fcdo.desk', 'en');
+      await p2.goto(meetingUrl);
+      const prompt = p2.locator('.meeting-passed');
+      await prompt.filter({ hasText: 'This meeting’s date has passed: record it as held.' }).waitFor();
+      await screenshot(p2, 'dialogue-meeting-date-passed');
+      await noSeriousViolations(p2, 'meeting whose date has passed');
+      await prompt.locator('a', { hasText: 'Record it as held' }).click();
+      await p2.locator('h1#page-title', { hasText: 'Edit the meeting' }).waitFor();
+      assert.equal(await p2.locator('select[name=status]').inputValue(), 'held');
+      assert.deepEqual(late, []);
+      await later.close();
+    }
+
+    // The meeting page offers Edit; the form comes filled in from the meeting.
+    await page.locator('a.button', { hasText: 'Edit' }).click();
+    await page.waitForURL(`${meetingUrl}/edit`);
+    await h1.filter({ hasText: 'Edit the meeting: Session (number not established) — Shymkent' }).waitFor();
+    const edit = page.locator('form.create-form');
+    assert.equal(await edit.locator('input[name=city]').inputValue(), 'Shymkent');
+    assert.equal(await edit.locator('input[name=date]').inputValue(), day(30));
+    assert.equal(await edit.locator('select[name=status]').inputValue(), 'planned');
+    assert.equal(await edit.locator('textarea[name=summary]').inputValue(), 'Preparatory session on seasonal work.');
+    // The hints do not compare the meeting with itself.
+    assert.equal(await edit.locator('.create-hint').count(), 0);
+    await screenshot(page, 'dialogue-edit-meeting');
+    await noSeriousViolations(page, 'edit meeting form');
+
+    // Held with a date still in the future: the console warns, the server refuses (422), in Russian.
+    await switchLanguage(page, 'ru');
+    await h1.filter({ hasText: 'Изменение заседания' }).waitFor();
+    await edit.locator('select[name=status]').selectOption('held');
+    await edit.locator('.create-hint', { hasText: 'запишите его как запланированное' }).waitFor();
+    await edit.locator('button[type=submit]', { hasText: 'Сохранить изменения' }).click();
+    await edit.locator('.error[role=alert]', { hasText: 'Даты противоречат друг другу.' }).waitFor();
+    assert.equal(page.url(), `${meetingUrl}/edit`);
+    await screenshot(page, 'dialogue-edit-meeting-refused-ru');
+    await noSeriousViolations(page, 'edit meeting refused (ru)');
+    await switchLanguage(page, 'en');
+
+    // Ten days ago, held, with its outcomes: saved, and the meeting page says so.
+    await edit.locator('input[name=date]').fill(day(-10));
+    await edit.locator('select[name=status]').selectOption('held');
+    await edit.locator('textarea[name=outcomes]').fill('The sides agreed to open a joint helpdesk for seasonal workers.');
+    assert.equal(await edit.locator('.create-hint').count(), 0);
+    await edit.locator('button[type=submit]', { hasText: 'Save the changes' }).click();
+    await page.waitForURL(meetingUrl);
+    await h1.filter({ hasText: `Shymkent, ${await shown(day(-10))}` }).waitFor();
+    const facts = await page.locator('dl.facts').textContent();
+    assert.match(facts, /Held/);
+    assert.doesNotMatch(facts, /Planned/);
+    await page.locator('h2', { hasText: 'Outcomes' }).waitFor();
+    assert.match(await main.textContent(), /The sides agreed to open a joint helpdesk for seasonal workers\./);
+    assert.match(await main.textContent(), /Preparatory session on seasonal work\./);
+    assert.equal(await page.locator('.meeting-passed').count(), 0);
+    await screenshot(page, 'dialogue-meeting-edited-held');
+    await noSeriousViolations(page, 'meeting edited to held');
+
+    // A commitment agreed there, then edited: its text and due date.
+    await page.locator('a.button', { hasText: 'Add a commitment' }).click();
+    await h1.filter({ hasText: 'Record a commitment' }).waitFor();
+    const kform = page.locator('form.create-form');
+    await kform.locator('select[name=area]').selectOption('labour_migration');
+    await kform.locator('textarea[name=text]').fill('Draft the helpdesk’s terms of reference');
+    await kform.locator('input[name=due_date]').fill(day(60));
+    await kform.locator('button[type=submit]', { hasText: 'Record the commitment' }).click();
+    await h1.filter({ hasText: /^Commitment \d+$/ }).waitFor();
+    const commitmentUrl = page.url();
+    const commitmentId = commitmentUrl.split('/').pop();
+    await page.locator('a.button', { hasText: 'Edit' }).click();
+    await page.waitForURL(`${commitmentUrl}/edit`);
+    await h1.filter({ hasText: `Edit commitment ${commitmentId}` }).waitFor();
+    const kedit = page.locator('form.create-form');
+    // The meeting is shown, not offered; there is no status field.
+    await kedit.locator('dl.facts a', { hasText: 'Shymkent' }).waitFor();
+    assert.equal(await kedit.locator('select[name=meeting_id], select[name=parent_id], select[name=status]').count(), 0);
+    assert.equal(await kedit.locator('textarea[name=text]').inputValue(), 'Draft the helpdesk’s terms of reference');
+    assert.equal(await kedit.locator('input[name=due_date]').inputValue(), day(60));
+    assert.equal(await kedit.locator('select[name=area]').inputValue(), 'labour_migration');
+    await screenshot(page, 'dialogue-edit-commitment');
+    await noSeriousViolations(page, 'edit commitment form');
+    // A due date before the meeting: pointed out, then refused by the server.
+    await kedit.locator('textarea[name=text]').fill('Agree the helpdesk’s terms of reference with the GLAA');
+    await kedit.locator('input[name=due_date]').fill(day(-20));
+    await kedit.locator('.create-hint', { hasText: 'before the meeting' }).waitFor();
+    await kedit.locator('button[type=submit]', { hasText: 'Save the changes' }).click();
+    await kedit.locator('.error[role=alert]', { hasText: 'The dates contradict each other.' }).waitFor();
+    await kedit.locator('input[name=due_date]').fill(day(90));
+    await kedit.locator('button[type=submit]', { hasText: 'Save the changes' }).click();
+    await page.waitForURL(commitmentUrl);
+    await page.locator('p.lead', { hasText: 'Agree the helpdesk’s terms of reference with the GLAA' }).waitFor();
+    assert.match(await page.locator('dl.facts').textContent(), new RegExp(await shown(day(90))));
+    await screenshot(page, 'dialogue-commitment-edited');
+    await noSeriousViolations(page, 'commitment edited');
+
+    // Moving the meeting after the commitment's due date is refused as well.
+    await page.goto(`${meetingUrl}/edit`);
+    await h1.filter({ hasText: 'Edit the meeting' }).waitFor();
+    await edit.locator('input[name=date]').fill(day(-5));
+    assert.equal(await edit.locator('.create-hint').count(), 0);
+    await edit.locator('button[type=submit]', { hasText: 'Save the changes' }).click();
+    await page.waitForURL(meetingUrl);
+    await h1.filter({ hasText: `Shymkent, ${await shown(day(-5))}` }).waitFor();
+
+    // A role without dialogue.write is offered no Edit button and no edit form.
+    const other = await newWatchedPage(chrome.browser, { viewport: { width: 1280, height: 900 } });
+    other.page.setDefaultTimeout(30_000);
+    await signIn(other.page, server.url, 'fwa.officer', 'en');
+    const editLinks = () => other.page.locator('a[href$="/edit"], a[href*="/edit?"]').count();
+    await other.page.goto(meetingUrl);
+    await other.page.locator('h1#page-title', { hasText: 'Shymkent' }).waitFor();
+    await other.page.locator('h2', { hasText: 'Outcomes' }).waitFor();
+    assert.equal(await editLinks(), 0, 'no Edit on a meeting');
+    await other.page.goto(commitmentUrl);
+    await other.page.locator('p.lead', { hasText: 'Agree the helpdesk’s terms of reference with the GLAA' }).waitFor();
+    assert.equal(await editLinks(), 0, 'no Edit on a commitment');
+    await other.page.goto(`${server.url}/dialogue/meetings/${meetingId}/edit`);
+    await other.page.locator('p.error', { hasText: 'Your role does not give access to this page.' }).waitFor();
+    assert.equal(await other.page.locator('form.create-form').count(), 0);
+    await screenshot(other.page, 'dialogue-edit-not-allowed');
+    assert.deepEqual(other.problems, []);
+    await other.context.close();
+
+    assert.deepEqual(problems, []);
+    await context.close();
+  });
+
+  it('the briefing pack is rendered again in Kazakh when the console switches language', async () => {
+    const { page, problems, context } = await newWatchedPage(chrome.browser, { viewport: { width: 1280, height: 900 } });
+    page.setDefaultTimeout(30_000);
+    await signIn(page, server.url, 'mfa.desk', 'en');
+    await page.goto(`${server.url}/dialogue/briefing`);
+    const pack = page.locator('.briefing-doc');
+    await pack.locator('h3', { hasText: 'Commitments from earlier meetings' }).waitFor();
+    const english = ['Briefing pack', 'Commitments from earlier meetings', 'Agreements and ratification', 'Indicators',
+      'Engagements since the last meeting', 'Key dates'];
+
+    await switchLanguage(page, 'kk');
+    await page.locator('h1#page-title', { hasText: 'Келесі отырысқа арналған анықтамалық материалдар' }).waitFor();
+    await pack.locator('h3', { hasText: 'Бұрынғы отырыстардың міндеттемелері' }).waitFor();
+    await pack.locator('h2', { hasText: 'Брифинг пакеті' }).waitFor();
+    const headings = await pack.locator('h2, h3').allTextContents();
+    for (const title of english) {
+      assert.ok(!headings.some((h) => h.includes(title)), `"${title}" left in English: ${headings.join(' | ')}`);
+    }
+    const text = await pack.textContent();
+    for (const title of english) assert.ok(!text.includes(title), `"${title}" left in the Kazakh pack`);
+    await screenshot(page, 'dialogue-briefing-kk');
+    await noSeriousViolations(page, 'briefing pack (kk)');
+    await switchLanguage(page, 'en');
+    await pack.locator('h3', { hasText: 'Commitments from earlier meetings' }).waitFor();
+
+    assert.deepEqual(problems, []);
+    await context.close();
+  });
 });

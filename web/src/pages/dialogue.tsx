@@ -29,6 +29,8 @@ import { CommitmentState, Illustrative, Sources, loadAreas } from './dialogue_wi
 import { fmtDate } from '../i18n/core';
 import { useSession } from '../session';
 import {
+  EditCommitmentPage,
+  EditMeetingPage,
   NewAgreementPage,
   NewButton,
   NewCommitmentPage,
@@ -36,6 +38,9 @@ import {
   NewIndicatorPage,
   NewMeetingPage,
 } from './dialogue_create';
+
+// Today as the server counts days (UTC).
+const today = () => new Date().toISOString().slice(0, 10);
 
 const TABS = ['meetings', 'agreements', 'commitments', 'indicators', 'engagements', 'briefing'];
 
@@ -145,12 +150,25 @@ function MeetingPage({ id }: { id: number }) {
                   <a class="button secondary" href={`/dialogue/engagements/new?meeting=${m.id}`}>
                     {t('dialogue.create.meeting.add_engagement')}
                   </a>
+                  <a class="button secondary" href={`/dialogue/meetings/${m.id}/edit`}>
+                    {t('dialogue.edit.button')}
+                  </a>
                 </>
               ) : null}
             </PageHeader>
             <p>
               <a href="/dialogue/meetings">{t('dialogue.meetings.back')}</a>
             </p>
+            {may('dialogue.write') && m.status === 'planned' && m.date < today() ? (
+              <div class="notice meeting-passed" role="status">
+                <p>{t('dialogue.edit.meeting.passed')}</p>
+                <p>
+                  <a class="button" href={`/dialogue/meetings/${m.id}/edit?status=held`}>
+                    {t('dialogue.edit.meeting.record_held')}
+                  </a>
+                </p>
+              </div>
+            ) : null}
             <dl class="facts">
               <dt>{t('common.date')}</dt>
               <dd>
@@ -256,8 +274,11 @@ export default function Dialogue() {
   const section = TABS.includes(parts[0]) ? parts[0] : parts.length ? '' : 'meetings';
   const id = parts[1] && /^\d+$/.test(parts[1]) ? Number(parts[1]) : null;
   const isNew = parts[1] === 'new' && parts.length === 2;
+  const isEdit = id !== null && parts[2] === 'edit' && parts.length === 3;
   let body;
-  if (isNew && section === 'meetings') body = <NewMeetingPage />;
+  if (isEdit && section === 'meetings') body = <EditMeetingPage id={id} />;
+  else if (isEdit && section === 'commitments') body = <EditCommitmentPage id={id} />;
+  else if (isNew && section === 'meetings') body = <NewMeetingPage />;
   else if (isNew && section === 'agreements') body = <NewAgreementPage />;
   else if (isNew && section === 'commitments') body = <NewCommitmentPage />;
   else if (isNew && section === 'indicators') body = <NewIndicatorPage />;
@@ -270,6 +291,10 @@ export default function Dialogue() {
   else if (section === 'briefing') body = <BriefingPage />;
   else body = <PageHeader title={t('common.not_found_page')} />;
   if (parts[1] !== undefined && id === null && section !== '' && !(isNew && section !== 'briefing')) {
+    body = <PageHeader title={t('common.not_found_page')} />;
+  }
+  // Only meetings and commitments have an edit page; nothing else lies below a record's page.
+  if (parts.length > 2 && !(isEdit && (section === 'meetings' || section === 'commitments'))) {
     body = <PageHeader title={t('common.not_found_page')} />;
   }
   return (

@@ -208,6 +208,11 @@ function CommitmentView({ initial, all, meetings, areas }: { initial: Commitment
   return (
     <>
       <PageHeader title={t('dialogue.commitment.title', { id: k.id })}>
+        {may('dialogue.write') ? (
+          <a class="button secondary" href={`/dialogue/commitments/${k.id}/edit`}>
+            {t('dialogue.edit.button')}
+          </a>
+        ) : null}
         <NewButton href={`/dialogue/commitments/new?parent=${k.id}`} label={t('dialogue.create.commitment.add_sub')} />
       </PageHeader>
       <p>

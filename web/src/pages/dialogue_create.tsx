@@ -344,51 +344,165 @@ export function NewMeetingPage() {
   );
 }
 
-function MeetingForm({ meetings }: { meetings: Meeting[] }) {
+// Editing a recorded meeting (e.g. a planned one that has taken place: held, with its outcomes).
+// ?status=held comes from the meeting page's prompt once a planned meeting's date has passed.
+export function EditMeetingPage({ id }: { id: number }) {
+  useLang();
+  const { query } = useLocation();
+  const state = useLoad(
+    (s) =>
+      Promise.all([
+        api.get<Meeting>(`/api/v1/dialogue/meetings/${id}`, s),
+        api.get<Items<Meeting>>('/api/v1/dialogue/meetings', s),
+        api.get<Items<Commitment>>('/api/v1/dialogue/commitments', s),
+      ]),
+    [id],
+  );
+  const m = state.data?.[0];
+  return (
+    <FormPage
+      title={m ? t('dialogue.edit.meeting.title', { meeting: meetingOption(m) }) : t('dialogue.edit.meeting.title_short')}
+      back={`/dialogue/meetings/${id}`}
+      backLabel={t('dialogue.edit.meeting.back')}
+    >
+      <Async state={state}>
+        {([meeting, all, commitments]) => (
+          <MeetingForm
+            key={meeting.id}
+            meetings={all.items}
+            initial={meeting}
+            status={query.status === 'held' || query.status === 'planned' ? query.status : undefined}
+            commitments={commitments.items.filter((k) => k.meeting_id === meeting.id)}
+          />
+        )}
+      </Async>
+    </FormPage>
+  );
+}
+
+// The fields as the API takes them (a new meeting posts them all; an edit sends those changed).
+interface MeetingFields {
+  number: string;
+  inferred: boolean;
+  date: string;
+  approx: boolean;
+  status: string;
+  city: string;
+  country: string;
+  format: string;
+  coChairs: Person[];
+  delegations: Person[];
+  areas: string[];
+  summary: string;
+  outcomes: string;
+  sources: Source[];
+}
+
+function meetingBody(f: MeetingFields): Record<string, unknown> {
+  const n = f.number.trim();
+  return {
+    ...(n ? { number: Number(n), number_inferred: f.inferred } : {}),
+    date: f.date,
+    date_approximate: f.approx,
+    status: f.status,
+    city: f.city.trim(),
+    country: f.country,
+    format: f.format,
+    co_chairs: filledPeople(f.coChairs),
+    delegations: filledPeople(f.delegations),
+    areas: f.areas,
+    summary: f.summary,
+    outcomes: f.outcomes,
+    sources: filledSources(f.sources),
+  };
+}
+
+// The members of `body` that differ from `before` (a merge patch of the changes only, so that a
+// field someone else changed meanwhile is not overwritten with what this form loaded).
+function changedFields(body: Record<string, unknown>, before: Record<string, unknown>): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(body)) {
+    if (JSON.stringify(v) !== JSON.stringify(before[k])) out[k] = v;
+  }
+  return out;
+}
+
+const blankSources = (l: Source[] | undefined): Source[] => (l?.length ? l.map((s) => ({ ...s })) : [{ url: '', title: '' }]);
+
+function meetingFields(m: Meeting | undefined): MeetingFields {
+  return {
+    number: m?.number != null ? String(m.number) : '',
+    inferred: m?.number_inferred ?? false,
+    date: m?.date ?? today(),
+    approx: m?.date_approximate ?? false,
+    status: m?.status === 'planned' ? 'planned' : 'held',
+    city: m?.city ?? '',
+    country: m?.country ?? 'KZ',
+    format: m?.format ?? 'in_person',
+    coChairs: m?.co_chairs.length
+      ? m.co_chairs.map((p) => ({ ...p }))
+      : [
+          { side: 'KZ', name: '', title: '' },
+          { side: 'UK', name: '', title: '' },
+        ],
+    delegations: m ? m.delegations.map((p) => ({ ...p })) : [],
+    areas: m ? [...m.areas] : [],
+    summary: m?.summary ?? '',
+    outcomes: m?.outcomes ?? '',
+    sources: blankSources(m?.sources),
+  };
+}
+
+function MeetingForm({
+  meetings,
+  initial,
+  status: initialStatus,
+  commitments = [],
+}: {
+  meetings: Meeting[];
+  // The meeting being edited; none for a new one.
+  initial?: Meeting;
+  // A status to start from instead of the meeting's (the "record it as held" prompt).
+  status?: string;
+  // The commitments agreed at the meeting being edited (their due dates bound its date).
+  commitments?: Commitment[];
+}) {
   useLang();
   const { route } = useLocation();
-  const [number, setNumber] = useState('');
-  const [inferred, setInferred] = useState(false);
-  const [date, setDate] = useState(today());
-  const [approx, setApprox] = useState(false);
-  const [status, setStatus] = useState('held');
-  const [city, setCity] = useState('');
-  const [country, setCountry] = useState('KZ');
-  const [format, setFormat] = useState('in_person');
-  const [coChairs, setCoChairs] = useState<Person[]>([
-    { side: 'KZ', name: '', title: '' },
-    { side: 'UK', name: '', title: '' },
-  ]);
-  const [delegations, setDelegations] = useState<Person[]>([]);
-  const [areas, setAreas] = useState<string[]>([]);
-  const [summary, setSummary] = useState('');
-  const [outcomes, setOutcomes] = useState('');
-  const [sources, setSources] = useState<Source[]>([{ url: '', title: '' }]);
+  const start = meetingFields(initial);
+  const [number, setNumber] = useState(start.number);
+  const [inferred, setInferred] = useState(start.inferred);
+  const [date, setDate] = useState(start.date);
+  const [approx, setApprox] = useState(start.approx);
+  const [status, setStatus] = useState(initialStatus ?? start.status);
+  const [city, setCity] = useState(start.city);
+  const [country, setCountry] = useState(start.country);
+  const [format, setFormat] = useState(start.format);
+  const [coChairs, setCoChairs] = useState<Person[]>(start.coChairs);
+  const [delegations, setDelegations] = useState<Person[]>(start.delegations);
+  const [areas, setAreas] = useState<string[]>(start.areas);
+  const [summary, setSummary] = useState(start.summary);
+  const [outcomes, setOutcomes] = useState(start.outcomes);
+  const [sources, setSources] = useState<Source[]>(start.sources);
   const act = useAction(async () => {
-    const n = number.trim();
-    const out = await api.post<Meeting>('/api/v1/dialogue/meetings', {
-      ...(n ? { number: Number(n), number_inferred: inferred } : {}),
-      date,
-      date_approximate: approx,
-      status,
-      city: city.trim(),
-      country,
-      format,
-      co_chairs: filledPeople(coChairs),
-      delegations: filledPeople(delegations),
-      areas,
-      summary,
-      outcomes,
-      sources: filledSources(sources),
-    });
+    const body = meetingBody({ number, inferred, date, approx, status, city, country, format, coChairs, delegations, areas, summary, outcomes, sources });
+    if (initial) {
+      const patch = changedFields(body, meetingBody(meetingFields(initial)));
+      if (Object.keys(patch).length) await api.patch<Meeting>(`/api/v1/dialogue/meetings/${initial.id}`, patch);
+      route(`/dialogue/meetings/${initial.id}`);
+      return;
+    }
+    const out = await api.post<Meeting>('/api/v1/dialogue/meetings', body);
     route(`/dialogue/meetings/${out.id}`);
   });
-  // What the server would refuse (dialogue_service.cc InsertMeeting), said before it does.
+  // What the server would refuse (dialogue_service.cc InsertMeeting / UpdateMeeting), said before
+  // it does; the meeting being edited is not compared with itself.
+  const others = initial ? meetings.filter((m) => m.id !== initial.id) : meetings;
   const n = /^\d+$/.test(number.trim()) ? Number(number.trim()) : null;
-  const taken = n != null ? meetings.find((m) => m.number === n) : undefined;
+  const taken = n != null ? others.find((m) => m.number === n) : undefined;
   const outOfOrder =
     n != null && date
-      ? meetings.find((m) => m.number != null && m.number !== n && ((m.number < n && m.date >= date) || (m.number > n && m.date <= date)))
+      ? others.find((m) => m.number != null && m.number !== n && ((m.number < n && m.date >= date) || (m.number > n && m.date <= date)))
       : undefined;
   const dateHint =
     date && status === 'held' && date > today()
@@ -396,11 +510,30 @@ function MeetingForm({ meetings }: { meetings: Meeting[] }) {
       : date && status === 'planned' && date < today()
         ? t('dialogue.create.meeting.past_planned')
         : null;
+  const firstDue = commitments
+    .map((k) => k.due_date ?? '')
+    .filter(Boolean)
+    .sort()[0];
+  const dueHint = date && firstDue && firstDue < date ? t('dialogue.edit.meeting.due_before', { date: fmtDate(firstDue) }) : null;
+  // The API keeps a recorded number (a missing one leaves it as it is): it may change, not go.
+  const keepsNumber = initial?.number != null;
   return (
     <CreateForm onSubmit={act.run}>
       <div class="row">
-        <Field label={t('dialogue.create.meeting.number')} hint={t('dialogue.create.meeting.number_hint')}>
-          <input type="number" name="number" min={1} max={1000} step={1} value={number} onInput={(e) => setNumber(val(e))} />
+        <Field
+          label={t('dialogue.create.meeting.number')}
+          hint={t(keepsNumber ? 'dialogue.edit.meeting.number_hint' : 'dialogue.create.meeting.number_hint')}
+        >
+          <input
+            type="number"
+            name="number"
+            min={1}
+            max={1000}
+            step={1}
+            required={keepsNumber}
+            value={number}
+            onInput={(e) => setNumber(val(e))}
+          />
         </Field>
         <label class="check">
           <input type="checkbox" name="number_inferred" checked={inferred} onChange={(e) => setInferred((e.target as HTMLInputElement).checked)} />
@@ -431,6 +564,7 @@ function MeetingForm({ meetings }: { meetings: Meeting[] }) {
         </label>
       </div>
       <Hint text={dateHint} />
+      <Hint text={dueHint} />
       <div class="row">
         <Field label={t('dialogue.create.meeting.city')}>
           <input name="city" required maxLength={100} value={city} onInput={(e) => setCity(val(e))} />
@@ -471,12 +605,16 @@ function MeetingForm({ meetings }: { meetings: Meeting[] }) {
       <Field label={t('dialogue.meeting.summary')}>
         <textarea name="summary" maxLength={20000} value={summary} onInput={(e) => setSummary(val(e))} />
       </Field>
-      <Field label={t('dialogue.meeting.outcomes')}>
+      <Field label={t('dialogue.meeting.outcomes')} hint={initial ? t('dialogue.edit.meeting.outcomes_hint') : undefined}>
         <textarea name="outcomes" maxLength={20000} value={outcomes} onInput={(e) => setOutcomes(val(e))} />
       </Field>
       <SourcesEditor list={sources} onChange={setSources} />
       <CreateError error={act.error} />
-      <Actions busy={act.busy} submit={t('dialogue.create.meeting.submit')} cancel="/dialogue/meetings" />
+      <Actions
+        busy={act.busy}
+        submit={t(initial ? 'dialogue.edit.submit' : 'dialogue.create.meeting.submit')}
+        cancel={initial ? `/dialogue/meetings/${initial.id}` : '/dialogue/meetings'}
+      />
     </CreateForm>
   );
 }
@@ -607,18 +745,76 @@ export function NewCommitmentPage() {
   );
 }
 
+// Editing what a commitment says (its area, text, owners, due date and sources). Its meeting and
+// parent stay; its status moves by progress updates on its page.
+export function EditCommitmentPage({ id }: { id: number }) {
+  useLang();
+  const state = useLoad(
+    (s) =>
+      Promise.all([
+        api.get<Commitment>(`/api/v1/dialogue/commitments/${id}`, s),
+        api.get<Items<Meeting>>('/api/v1/dialogue/meetings', s),
+        api.get<Items<Commitment>>('/api/v1/dialogue/commitments', s),
+        loadAreas(),
+      ]),
+    [id],
+  );
+  return (
+    <FormPage title={t('dialogue.edit.commitment.title', { id })} back={`/dialogue/commitments/${id}`} backLabel={t('dialogue.edit.commitment.back')}>
+      <Async state={state}>
+        {([k, m, all, areas]) => (
+          <CommitmentForm
+            key={k.id}
+            meetings={m.items}
+            commitments={all.items}
+            areas={areas}
+            parent={k.parent_id}
+            meeting={k.meeting_id}
+            initial={k}
+          />
+        )}
+      </Async>
+    </FormPage>
+  );
+}
+
+interface CommitmentFields {
+  area: string;
+  text: string;
+  agency: string;
+  person: string;
+  due: string;
+  sources: Source[];
+}
+
+// The fields as PATCH takes them: all of them, empty ones included (an empty due date or owner
+// clears it), except an empty area, which the server would refuse.
+function commitmentPatchBody(f: CommitmentFields): Record<string, unknown> {
+  return {
+    ...(f.area ? { area: f.area } : {}),
+    text: f.text.trim(),
+    owner_agency: f.agency,
+    owner_person: f.person.trim(),
+    due_date: f.due,
+    sources: filledSources(f.sources),
+  };
+}
+
 function CommitmentForm({
   meetings,
   commitments,
   areas: initialAreas,
   parent: initialParent,
   meeting: initialMeeting,
+  initial,
 }: {
   meetings: Meeting[];
   commitments: Commitment[];
   areas: Area[];
   parent: number | null;
   meeting: number | null;
+  // The commitment being edited; none for a new one.
+  initial?: Commitment;
 }) {
   useLang();
   const { route } = useLocation();
@@ -626,13 +822,27 @@ function CommitmentForm({
   const [meeting, setMeeting] = useState(String(parentK?.meeting_id ?? initialMeeting ?? ''));
   const [parent, setParent] = useState(parentK ? String(parentK.id) : '');
   const [areas, setAreas] = useState(initialAreas);
-  const [area, setArea] = useState(parentK?.area ?? '');
-  const [text, setText] = useState('');
-  const [agency, setAgency] = useState('');
-  const [person, setPerson] = useState('');
-  const [due, setDue] = useState('');
-  const [sources, setSources] = useState<Source[]>([{ url: '', title: '' }]);
+  const [area, setArea] = useState(initial?.area ?? parentK?.area ?? '');
+  const [text, setText] = useState(initial?.text ?? '');
+  const [agency, setAgency] = useState(initial?.owner_agency ?? '');
+  const [person, setPerson] = useState(initial?.owner_person ?? '');
+  const [due, setDue] = useState(initial?.due_date ?? '');
+  const [sources, setSources] = useState<Source[]>(blankSources(initial?.sources));
   const act = useAction(async () => {
+    if (initial) {
+      const before = commitmentPatchBody({
+        area: initial.area,
+        text: initial.text,
+        agency: initial.owner_agency,
+        person: initial.owner_person,
+        due: initial.due_date ?? '',
+        sources: initial.sources,
+      });
+      const patch = changedFields(commitmentPatchBody({ area, text, agency, person, due, sources }), before);
+      if (Object.keys(patch).length) await api.patch<Commitment>(`/api/v1/dialogue/commitments/${initial.id}`, patch);
+      route(`/dialogue/commitments/${initial.id}`);
+      return;
+    }
     const out = await api.post<Commitment>('/api/v1/dialogue/commitments', {
       ...(meeting ? { meeting_id: Number(meeting) } : {}),
       ...(parent ? { parent_id: Number(parent) } : {}),
@@ -650,44 +860,68 @@ function CommitmentForm({
   const p = commitments.find((k) => String(k.id) === parent);
   return (
     <CreateForm onSubmit={act.run}>
-      <Field label={t('dialogue.commitment.meeting')} hint={t('dialogue.create.commitment.meeting_hint')}>
-        <select
-          name="meeting_id"
-          required
-          value={meeting}
-          onChange={(e) => {
-            setMeeting(val(e));
-            setParent('');
-          }}
-        >
-          <option value="">{t('dialogue.create.choose_meeting')}</option>
-          {meetings.map((x) => (
-            <option value={String(x.id)}>{meetingOption(x)}</option>
-          ))}
-        </select>
-      </Field>
-      <Field label={t('dialogue.commitment.parent')} hint={t('dialogue.create.commitment.parent_hint')}>
-        <select
-          name="parent_id"
-          value={parent}
-          disabled={!meeting}
-          onChange={(e) => {
-            const v = val(e);
-            setParent(v);
-            const np = commitments.find((k) => String(k.id) === v);
-            if (np && !area) setArea(np.area);
-          }}
-        >
-          <option value="">{t('dialogue.create.commitment.no_parent')}</option>
-          {siblings.map((k) => (
-            <option value={String(k.id)}>{k.text.length > 90 ? k.text.slice(0, 87) + '…' : k.text}</option>
-          ))}
-        </select>
-      </Field>
+      {initial ? (
+        // The meeting and the parent are shown, not offered: a commitment stays where it was agreed.
+        <>
+          <dl class="facts">
+            <dt>{t('dialogue.commitment.meeting')}</dt>
+            <dd>{m ? <a href={`/dialogue/meetings/${m.id}`}>{meetingOption(m)}</a> : '—'}</dd>
+            {p ? (
+              <>
+                <dt>{t('dialogue.commitment.parent')}</dt>
+                <dd>
+                  <a href={`/dialogue/commitments/${p.id}`}>{p.text}</a>
+                </dd>
+              </>
+            ) : null}
+          </dl>
+          <p class="field-hint">{t(p ? 'dialogue.edit.commitment.fixed_parent' : 'dialogue.edit.commitment.fixed')}</p>
+        </>
+      ) : (
+        <>
+          <Field label={t('dialogue.commitment.meeting')} hint={t('dialogue.create.commitment.meeting_hint')}>
+            <select
+              name="meeting_id"
+              required
+              value={meeting}
+              onChange={(e) => {
+                setMeeting(val(e));
+                setParent('');
+              }}
+            >
+              <option value="">{t('dialogue.create.choose_meeting')}</option>
+              {meetings.map((x) => (
+                <option value={String(x.id)}>{meetingOption(x)}</option>
+              ))}
+            </select>
+          </Field>
+          <Field label={t('dialogue.commitment.parent')} hint={t('dialogue.create.commitment.parent_hint')}>
+            <select
+              name="parent_id"
+              value={parent}
+              disabled={!meeting}
+              onChange={(e) => {
+                const v = val(e);
+                setParent(v);
+                const np = commitments.find((k) => String(k.id) === v);
+                if (np && !area) setArea(np.area);
+              }}
+            >
+              <option value="">{t('dialogue.create.commitment.no_parent')}</option>
+              {siblings.map((k) => (
+                <option value={String(k.id)}>{k.text.length > 90 ? k.text.slice(0, 87) + '…' : k.text}</option>
+              ))}
+            </select>
+          </Field>
+        </>
+      )}
       <div class="area-pick">
-        <Field label={t('dialogue.commitment.area')} hint={p ? t('dialogue.create.commitment.area_from_parent', { area: areaName(p.area, areas) }) : undefined}>
-          <select name="area" required={!parent} value={area} onChange={(e) => setArea(val(e))}>
-            <option value="">{t(parent ? 'dialogue.create.commitment.area_parent' : 'dialogue.create.choose_area')}</option>
+        <Field
+          label={t('dialogue.commitment.area')}
+          hint={p && !initial ? t('dialogue.create.commitment.area_from_parent', { area: areaName(p.area, areas) }) : undefined}
+        >
+          <select name="area" required={!parent || !!initial} value={area} onChange={(e) => setArea(val(e))}>
+            <option value="">{t(parent && !initial ? 'dialogue.create.commitment.area_parent' : 'dialogue.create.choose_area')}</option>
             {areas.map((a) => (
               <option value={a.code}>{areaName(a.code, areas)}</option>
             ))}
@@ -721,11 +955,12 @@ function CommitmentForm({
       </div>
       <Hint text={due && m && due < m.date ? t('dialogue.create.commitment.due_before_meeting', { date: fmtDate(m.date) }) : null} />
       <SourcesEditor list={sources} onChange={setSources} />
+      {initial ? <p class="muted">{t('dialogue.edit.commitment.status_note')}</p> : null}
       <CreateError error={act.error} />
       <Actions
         busy={act.busy}
-        submit={t(parent ? 'dialogue.create.commitment.sub_submit' : 'dialogue.create.commitment.submit')}
-        cancel={initialParent ? `/dialogue/commitments/${initialParent}` : '/dialogue/commitments'}
+        submit={t(initial ? 'dialogue.edit.submit' : parent ? 'dialogue.create.commitment.sub_submit' : 'dialogue.create.commitment.submit')}
+        cancel={initial ? `/dialogue/commitments/${initial.id}` : initialParent ? `/dialogue/commitments/${initialParent}` : '/dialogue/commitments'}
       />
     </CreateForm>
   );
