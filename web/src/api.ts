@@ -98,11 +98,13 @@ export function upload<T = any>(
   contentType: string,
   onProgress: (fraction: number | null) => void,
   signal?: AbortSignal,
+  headers: Record<string, string> = {},
 ): Promise<T> {
   return new Promise((resolve, reject) => {
     const xhr = new XMLHttpRequest();
     xhr.open(method, path);
     xhr.setRequestHeader('Content-Type', contentType);
+    for (const [name, value] of Object.entries(headers)) xhr.setRequestHeader(name, value);
     xhr.setRequestHeader('Accept', 'application/json');
     if (csrf) xhr.setRequestHeader('X-CSRF-Token', csrf);
     xhr.withCredentials = true;

@@ -24,6 +24,9 @@ interface Check {
   findings_by_rule: Record<string, number>;
   total_shortfall_pence: number;
   total_arrears_pence: number;
+  state: 'running' | 'done' | 'failed';
+  progress: number;
+  message: string;
 }
 
 interface Finding {
@@ -49,7 +52,9 @@ interface Reject {
 }
 
 // The server's limit for an ordinary request body (server.max_body_bytes, 1 MiB by default).
-const MAX_UPLOAD_BYTES = 1024 * 1024;
+// The server's server.max_upload_bytes default for bulk uploads.
+const MAX_UPLOAD_BYTES = 256 * 1024 * 1024;
+const POLL_MS = 400;
 const CHECKS_PER_PAGE = 20;
 const ROWS_PER_REQUEST = 500;
 
@@ -81,8 +86,10 @@ function UploadForm({ onDone }: { onDone: (c: Check) => void }) {
   const [asOf, setAsOf] = useState('');
   const [phase, setPhase] = useState<'idle' | 'uploading' | 'checking'>('idle');
   const [fraction, setFraction] = useState<number | null>(0);
+  const [checked, setChecked] = useState<number | null>(null);
   const [error, setError] = useState<unknown>(null);
-  const [cancelled, setCancelled] = useState(false);
+  const [cancelled, setCancelled] = useState<'upload' | 'wait' | null>(null);
+  const checking = useRef(false);
   const upload = useRef<AbortController | null>(null);
   const input = useRef<HTMLInputElement>(null);
 
@@ -91,7 +98,8 @@ function UploadForm({ onDone }: { onDone: (c: Check) => void }) {
   const submit = async (e: Event) => {
     e.preventDefault();
     setError(null);
-    setCancelled(false);
+    setCancelled(null);
+    checking.current = false;
     if (!file) {
       setError(new ApiError(400, { detail: t('payroll.upload.no_file') }));
       input.current?.focus();
@@ -103,10 +111,13 @@ function UploadForm({ onDone }: { onDone: (c: Check) => void }) {
     }
     setPhase('uploading');
     setFraction(0);
+    setChecked(null);
     try {
       upload.current = new AbortController();
-      // The bytes go out with progress; then the server parses and checks every row.
-      const check = await uploadWithProgress<Check>(
+      const signal = upload.current.signal;
+      // The bytes go out with progress; the server answers at once (respond-async) and checks
+      // in the background, and the check's own progress is followed until it is done.
+      let check = await uploadWithProgress<Check>(
         'POST',
         `/api/v1/payroll/checks${query({ as_of: asOf })}`,
         file,
@@ -115,13 +126,26 @@ function UploadForm({ onDone }: { onDone: (c: Check) => void }) {
           setFraction(f);
           setPhase(f === null ? 'checking' : 'uploading');
         },
-        upload.current.signal,
+        signal,
+        { Prefer: 'respond-async' },
       );
+      setPhase('checking');
+      checking.current = true;
+      while (check.state === 'running') {
+        setChecked(check.progress);
+        await new Promise((r) => setTimeout(r, POLL_MS));
+        if (signal.aborted) throw new DOMException('aborted', 'AbortError');
+        check = await api.get<Check>(`/api/v1/payroll/checks/${check.id}`, signal);
+      }
+      if (check.state === 'failed') {
+        throw new ApiError(422, { type: 'urn:kenes:problem:check-failed', detail: check.message });
+      }
       setPhase('idle');
       onDone(check);
     } catch (err) {
       setPhase('idle');
-      if ((err as Error).name === 'AbortError') setCancelled(true);
+      // Stopping the wait leaves the check running on the server: it joins the list when done.
+      if ((err as Error).name === 'AbortError') setCancelled(checking.current ? 'wait' : 'upload');
       else setError(err);
     }
   };
@@ -160,7 +184,7 @@ function UploadForm({ onDone }: { onDone: (c: Check) => void }) {
           </button>
           {busy ? (
             <button type="button" class="secondary" onClick={() => upload.current?.abort()}>
-              {t('payroll.upload.cancel')}
+              {phase === 'uploading' ? t('payroll.upload.cancel') : t('payroll.upload.stop_waiting')}
             </button>
           ) : null}
         </div>
@@ -169,19 +193,23 @@ function UploadForm({ onDone }: { onDone: (c: Check) => void }) {
         <div class="payroll-progress">
           {phase === 'uploading' && fraction !== null ? (
             <progress max={100} value={Math.round(fraction * 100)} aria-label={t('payroll.upload.progress')} />
+          ) : phase === 'checking' && checked !== null ? (
+            <progress max={100} value={Math.round(checked * 100)} aria-label={t('payroll.upload.progress')} />
           ) : (
             <progress aria-label={t('payroll.upload.progress')} />
           )}
           <p role="status">
             {phase === 'uploading'
               ? t('payroll.upload.uploading', { percent: fmtNumber(Math.round((fraction ?? 0) * 100)) })
-              : t('payroll.upload.checking')}
+              : checked !== null
+                ? t('payroll.upload.checking_percent', { percent: fmtNumber(Math.round(checked * 100)) })
+                : t('payroll.upload.checking')}
           </p>
         </div>
       ) : null}
       {cancelled ? (
         <p class="notice" role="status">
-          {t('payroll.upload.cancelled')}
+          {t(cancelled === 'wait' ? 'payroll.upload.left_running' : 'payroll.upload.cancelled')}
         </p>
       ) : null}
       <ErrorBox error={error} />
@@ -233,6 +261,12 @@ function ChecksList({ reloadKey }: { reloadKey: number }) {
                   <tr key={c.id}>
                     <td>
                       <a href={`/payroll/checks/${c.id}`}>{t('payroll.check_label', { id: c.id })}</a>
+                      {c.state !== 'done' ? (
+                        <>
+                          {' '}
+                          <Badge kind={c.state === 'failed' ? 'danger' : 'warn'}>{t(`payroll.state.${c.state}`)}</Badge>
+                        </>
+                      ) : null}
                     </td>
                     <td>{fmtDateTime(c.created_at)}</td>
                     <td>{fmtDate(c.as_of)}</td>
@@ -471,9 +505,26 @@ function RejectsTable({ check }: { check: Check }) {
   );
 }
 
+// A check still running in the background: how far it has got, looked at again every second.
+function Running({ check, onTick }: { check: Check; onTick: () => void }) {
+  useEffect(() => {
+    const timer = setTimeout(onTick, 1000);
+    return () => clearTimeout(timer);
+  }, [check]);
+  const percent = Math.round(check.progress * 100);
+  return (
+    <section class="card payroll-progress" aria-labelledby="payroll-running-title">
+      <h2 id="payroll-running-title">{t('payroll.state.running')}</h2>
+      <progress max={100} value={percent} aria-label={t('payroll.upload.progress')} />
+      <p role="status">{t('payroll.upload.checking_percent', { percent: fmtNumber(percent) })}</p>
+    </section>
+  );
+}
+
 function CheckDetail({ id }: { id: number }) {
   useLang();
-  const state = useLoad((signal) => api.get<Check>(`/api/v1/payroll/checks/${id}`, signal), [id]);
+  const [tick, setTick] = useState(0);
+  const state = useLoad((signal) => api.get<Check>(`/api/v1/payroll/checks/${id}`, signal), [id, tick]);
   return (
     <>
       <PageHeader title={t('payroll.check_title', { id })}>
@@ -482,7 +533,14 @@ function CheckDetail({ id }: { id: number }) {
         </a>
       </PageHeader>
       <Async state={state}>
-        {(c) => (
+        {(c) =>
+          c.state === 'running' ? (
+            <Running check={c} onTick={() => setTick((n) => n + 1)} />
+          ) : c.state === 'failed' ? (
+            <p class="error" role="alert">
+              {t('payroll.state.failed_note', { reason: c.message })}
+            </p>
+          ) : (
           <>
             <section class="card" aria-labelledby="payroll-summary-title">
               <h2 id="payroll-summary-title">{t('payroll.summary.title')}</h2>
@@ -519,7 +577,8 @@ function CheckDetail({ id }: { id: number }) {
             <FindingsTable check={c} />
             <RejectsTable check={c} />
           </>
-        )}
+          )
+        }
       </Async>
     </>
   );
