@@ -1,4 +1,6 @@
 // The /api/v1/dialogue routes: the Strategic Dialogue record and its briefing pack (see api.h).
+#include <atomic>
+
 #include "api/api.h"
 #include "api/json_body.h"
 #include "api/problem.h"
@@ -11,6 +13,9 @@ namespace kenes::api {
 using nlohmann::json;
 
 namespace {
+
+// One at a time: a print holds a server thread for seconds, and the others stay free.
+constexpr int kMaxConcurrentPrints = 1;
 
 std::string Path(const char* kind, long long id) {
   return std::string("/api/v1/dialogue/") + kind + "/" + std::to_string(id);
@@ -508,6 +513,16 @@ void Api::AddDialogueRoutes() {
       Throw(core::ErrorCode::kUnavailable,
             "PDF needs Chromium, which is not installed on this server; use ?format=html and print",
             "pdf-unavailable");
+    }
+    // Each print is a Chromium process holding a server thread; another at the same time is 503.
+    static std::atomic<int> printing{0};
+    struct Slot {
+      ~Slot() { printing.fetch_sub(1); }
+    } slot;
+    if (printing.fetch_add(1) >= kMaxConcurrentPrints) {
+      Throw(core::ErrorCode::kUnavailable,
+            "the server is printing other packs; try again shortly or use ?format=html and print",
+            "busy");
     }
     r.body = Ok(dialogue::RenderBriefingPdf(html, *chromium));
     r.Set("Content-Type", "application/pdf");

@@ -1,7 +1,9 @@
 // Black-box tests of the Strategic Dialogue routes on the real server, on SQLite and PostgreSQL:
 // the demo record, who may edit, agreements whose status follows their actions (and refuses
 // actions out of order), commitments rolling up, bad input, and the briefing pack.
+#include <filesystem>
 #include <fstream>
+#include <thread>
 
 #include "api/server_fixture.h"
 #include "dialogue/briefing.h"
@@ -463,6 +465,45 @@ TEST_P(DialogueTest, BriefingPackAsHtmlMarkdownAndPdf) {
   ASSERT_EQ(pdf.status, 200) << pdf.body.substr(0, 300);
   EXPECT_EQ(pdf.Header("content-type"), "application/pdf");
   EXPECT_EQ(pdf.body.rfind("%PDF-", 0), 0u);
+}
+
+TEST_P(DialogueTest, OnePdfPrintsAtATimeAndTheOthersAreTurnedAway) {
+  // A stand-in for Chromium that says it started, then waits for the test's word and fails.
+  kenes::testing::TempDir dir;
+  const std::string started = dir.path() + "/started", gate = dir.path() + "/gate";
+  const std::string script = dir.path() + "/chromium";
+  {
+    std::ofstream out(script);
+    out << "#!/bin/sh\ntouch '" << started << "'\n"
+        << "i=0; while [ ! -e '" << gate << "' ] && [ $i -lt 600 ]; do sleep 0.05; i=$((i+1)); "
+        << "done\nexit 1\n";
+  }
+  std::filesystem::permissions(script, std::filesystem::perms::owner_all);
+  Start({}, {{"KENES_CHROMIUM", script}, {"KENES_SERVER_THREADS", "3"}});
+  Browser fcdo = SignIn("fcdo.desk");
+  HttpResult first;
+  std::thread printing([&] {
+    HttpClient http(server_->port());
+    first = http.Get("/api/v1/dialogue/briefing?format=pdf", fcdo.Headers(false));
+  });
+  for (int i = 0; i < 600 && !std::filesystem::exists(started); ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  ASSERT_TRUE(std::filesystem::exists(started));
+  // While it prints: another PDF is 503 "busy"; the HTML pack and everything else still answer.
+  auto second = fcdo.http->Get("/api/v1/dialogue/briefing?format=pdf", fcdo.Headers(false));
+  EXPECT_EQ(second.status, 503) << second.body;
+  EXPECT_NE(second.body.find("busy"), std::string::npos) << second.body;
+  EXPECT_EQ(fcdo.http->Get("/api/v1/dialogue/briefing", fcdo.Headers(false)).status, 200);
+  std::ofstream(gate).put('\n');
+  printing.join();
+  EXPECT_EQ(first.status, 503) << first.body;  // the stand-in wrote no PDF
+  EXPECT_NE(first.body.find("Chromium exited"), std::string::npos) << first.body;
+  // The slot is free again.
+  std::filesystem::remove(started);
+  auto third = fcdo.http->Get("/api/v1/dialogue/briefing?format=pdf", fcdo.Headers(false));
+  EXPECT_EQ(third.status, 503);
+  EXPECT_EQ(third.body.find("busy"), std::string::npos) << third.body;
 }
 
 TEST_P(DialogueTest, ImportIsAllOrNothingWithTheFileNamed) {
