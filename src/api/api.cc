@@ -1289,10 +1289,16 @@ void Api::AddCaseRoutes() {
   Add("GET", "/api/v1/cases", [this](RequestContext& ctx) {
     json items = json::array();
     const auto status = ctx.Query("status").value_or("");
-    for (const auto& k : Ok(cases_.List(ctx.who(), status, ctx.request_id))) {
-      items.push_back(CaseJson(k, false));
-    }
-    return JsonResponse(200, {{"items", items}});
+    // Newest first, a page at a time: ?before= the last id seen, ?limit= 1-500.
+    const long long before = ctx.QueryInt("before", 1, 1'000'000'000'000LL).value_or(0);
+    const int limit = static_cast<int>(ctx.QueryInt("limit", 1, cases::CasesService::kMaxListed)
+                                           .value_or(cases::CasesService::kMaxListed));
+    const auto list = Ok(cases_.List(ctx.who(), status, ctx.request_id, before, limit));
+    for (const auto& k : list) items.push_back(CaseJson(k, false));
+    json out = {{"items", items}};
+    out["next_before"] =
+        static_cast<int>(list.size()) == limit ? json(list.back().id) : json(nullptr);
+    return JsonResponse(200, out);
   });
 
   Add("POST", "/api/v1/cases", [this](RequestContext& ctx) {

@@ -482,6 +482,41 @@ TEST_P(ServerTest, SigtermFinishesInFlightRequestsAndExitsCleanly) {
   EXPECT_EQ(server_->Stop(), 0) << server_->Stderr();
 }
 
+TEST_P(ServerTest, CaseListPagesNewestFirst) {
+  kenes::testing::TempDir dir;
+  const std::string key = dir.path() + "/data.key";
+  ASSERT_EQ(kenes::testing::RunKenes({"data-key", "create", "--output", key}).exit_code, 0);
+  Start({}, {{"KENES_DATA_KEY_FILE", key}});
+  Browser fwa = SignIn("fwa.officer");
+  for (int i = 0; i < 5; ++i) {
+    auto created = fwa.http->Send(
+        "POST", "/api/v1/cases",
+        {{"source", "hotline"}, {"what_happened", "Call " + std::to_string(i)}}, fwa.Headers());
+    ASSERT_EQ(created.status, 201) << created.body;
+  }
+  std::vector<long long> seen;
+  std::string path = "/api/v1/cases?limit=2";
+  for (int page = 0; page < 5 && !path.empty(); ++page) {
+    const json body = fwa.http->Get(path, fwa.Headers(false)).Json();
+    for (const auto& k : body["items"]) seen.push_back(k["id"]);
+    path = body["next_before"].is_null() ? ""
+                                         : "/api/v1/cases?limit=2&before=" +
+                                               std::to_string(body["next_before"].get<long long>());
+  }
+  ASSERT_EQ(seen.size(), 5u);  // 2 + 2 + 1, then no cursor
+  EXPECT_TRUE(std::is_sorted(seen.rbegin(), seen.rend()));
+  EXPECT_EQ(std::set<long long>(seen.begin(), seen.end()).size(), 5u);
+  // A full last page says there may be more; the page after it is empty and ends the list.
+  const json four = fwa.http->Get("/api/v1/cases?limit=4", fwa.Headers(false)).Json();
+  EXPECT_EQ(four["items"].size(), 4u);
+  EXPECT_EQ(four["next_before"], seen[3]);
+  EXPECT_EQ(fwa.http->Get("/api/v1/cases?status=closed", fwa.Headers(false)).Json()["items"].size(),
+            0u);
+  EXPECT_EQ(fwa.http->Get("/api/v1/cases?limit=0", fwa.Headers(false)).status, 400);
+  EXPECT_EQ(fwa.http->Get("/api/v1/cases?limit=501", fwa.Headers(false)).status, 400);
+  EXPECT_EQ(fwa.http->Get("/api/v1/cases?before=x", fwa.Headers(false)).status, 400);
+}
+
 TEST_P(ServerTest, LargePayrollUploadsRunInTheBackgroundWithProgress) {
   Start();
   const std::string token = Bearer("fwa.officer");

@@ -717,19 +717,22 @@ core::Result<CasesService::File> CasesService::GetAttachment(const auth::Princip
 
 core::Result<std::vector<Case>> CasesService::List(const auth::Principal& who,
                                                    const std::string& status,
-                                                   const std::string& request_id) {
+                                                   const std::string& request_id, long long before,
+                                                   int limit) {
   if (auto ok = NeedKey(); !ok) return tl::unexpected(ok.error());
   if (!auth::MayPerform(who, auth::Action::kCaseRead)) {
     return tl::unexpected(Denied(auth::Decision::kForbidden));
   }
+  limit = std::clamp(limit, 1, kMaxListed);
   const Sealer s{*key_};
   return db_.Write([&](store::Conn& c) -> core::Result<std::vector<Case>> {
     std::vector<Case> out;
     soci::rowset<soci::row> rows =
         (c.sql().prepare << "SELECT " << kCaseColumns
                          << " FROM cases WHERE agency = :a AND (:s = '' OR status = :s2)"
-                            " ORDER BY id DESC LIMIT 500",
-         soci::use(who.agency), soci::use(status), soci::use(status));
+                            " AND (:b = 0 OR id < :b2) ORDER BY id DESC LIMIT :n",
+         soci::use(who.agency), soci::use(status), soci::use(status), soci::use(before),
+         soci::use(before), soci::use(limit));
     for (const auto& r : rows) out.push_back(FromRow(r, &s, clock_.Now()));
     audit::Append(c, who.ToActor(request_id), {"case.list", "case", "", {{"returned", out.size()}}},
                   clock_.Now());

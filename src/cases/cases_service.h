@@ -194,8 +194,12 @@ class CasesService {
   core::Result<File> GetAttachment(const auth::Principal& who, long long id, long long seq,
                                    const std::string& request_id);
 
+  // The agency's cases, newest first: `status` ("" for any), those with an id below `before`
+  // (0 for the newest), at most `limit` (1-500).
+  static constexpr int kMaxListed = 500;
   core::Result<std::vector<Case>> List(const auth::Principal& who, const std::string& status,
-                                       const std::string& request_id);
+                                       const std::string& request_id, long long before = 0,
+                                       int limit = kMaxListed);
   core::Result<Case> Get(const auth::Principal& who, long long id, const std::string& request_id);
   // Classify, assign, move through the workflow (new → triaged → investigating → action_taken →
   // closed; closing needs a supervisor and a reason). Errors: kUnprocessable for a jump the
