@@ -7,6 +7,15 @@ import { newWatchedPage, screenshot, seriousViolations, serverAndBrowser, signIn
 
 const { server, browser: chrome } = serverAndBrowser();
 
+// Switches the console's language and waits until the account has stored it, so that the next
+// page loaded does not come back in the previous one.
+async function switchLanguage(page, lang) {
+  const saved = page.waitForResponse((r) => r.url().endsWith('/api/v1/me') && r.request().method() === 'PATCH');
+  await page.locator('.topbar select').selectOption(lang);
+  await page.waitForFunction((l) => document.documentElement.lang === l, lang);
+  await saved;
+}
+
 // The visible texts that are interface words rather than data.
 async function interfaceTexts(page) {
   return page.evaluate(() => {
@@ -169,6 +178,32 @@ describe('console', () => {
       'Басты бет');
     assert.deepEqual(other.problems, []);
     await other.context.close();
+  });
+
+  it('names a document\'s language in the reader\'s language, and each language in its own in the switch', async () => {
+    const { page, problems, context } = await newWatchedPage(chrome.browser);
+    await signIn(page, server.url, 'fwa.officer', 'kk');
+    await page.goto(`${server.url}/library/new`);
+    const language = page.locator('select[name=language]');
+    await language.waitFor();
+    assert.deepEqual(await language.locator('option').allInnerTexts(), ['Қазақ тілі', 'Орыс тілі', 'Ағылшын тілі']);
+    await page.locator('input[name=title]').fill('Seasonal wages');
+    await language.selectOption('en');
+    await page.locator('textarea[name=body]').fill('Seasonal workers are paid in full and on time.');
+    await page.locator('form.doc-form button[type=submit]').click();
+    await page.locator('h1', { hasText: 'Seasonal wages' }).waitFor();
+    await page.locator('dl.facts dd', { hasText: 'Ағылшын тілі' }).waitFor();
+    assert.match(await page.locator('nav.translations').innerText(), /\(Қазақ тілі, Орыс тілі\)/);
+    assert.deepEqual(await page.locator('.topbar select option').allInnerTexts(), ['English', 'Қазақша', 'Русский']);
+    await switchLanguage(page, 'ru');
+    await page.locator('dl.facts dd', { hasText: 'Английский' }).waitFor();
+    await page.goto(`${server.url}/library`);
+    await page.locator('ul.doc-list li', { hasText: 'Seasonal wages' }).filter({ hasText: 'Английский' }).waitFor();
+    assert.deepEqual(await page.locator('.topbar select option').allInnerTexts(), ['English', 'Қазақша', 'Русский']);
+    await screenshot(page, 'library-language-ru');
+    await switchLanguage(page, 'en');
+    assert.deepEqual(problems, []);
+    await context.close();
   });
 
   it('a session that ends sends the user back to sign in with a notice', async () => {

@@ -34,6 +34,15 @@ const REGISTER = [
 
 const { server, browser } = serverAndBrowser();
 
+// Switches the console's language and waits until the account has stored it, so that the next
+// page loaded does not come back in the previous one.
+async function switchLanguage(page, lang) {
+  const saved = page.waitForResponse((r) => r.url().endsWith('/api/v1/me') && r.request().method() === 'PATCH');
+  await page.locator('.topbar select').selectOption(lang);
+  await page.waitForFunction((l) => document.documentElement.lang === l, lang);
+  await saved;
+}
+
 test('an officer checks payslips, opens a case from a finding, checks a licence; the auditor verifies the log', async () => {
   const { context, page, problems } = await newWatchedPage(browser.browser);
   await signIn(page, server.url, 'fwa.officer');
@@ -96,11 +105,11 @@ test('an officer checks payslips, opens a case from a finding, checks a licence;
   await screenshot(page, 'payroll-findings');
 
   // The same page in Russian: the finding's message comes in the reader's language.
-  await page.getByLabel('Language').selectOption('ru');
+  await switchLanguage(page, 'ru');
   await page.getByRole('heading', { level: 2, name: 'Выявленные нарушения' }).waitFor();
   assert.match(await finding.locator('.payroll-message').innerText(), /[а-яё]/i);
   await screenshot(page, 'payroll-findings-ru');
-  await page.getByLabel('Язык').selectOption('en');
+  await switchLanguage(page, 'en');
   await page.getByRole('heading', { level: 2, name: 'Findings' }).waitFor();
 
   // The list of past checks links to this one.
@@ -117,6 +126,14 @@ test('an officer checks payslips, opens a case from a finding, checks a licence;
   await page.waitForLoadState('networkidle');
   assert.equal(await page.locator('.error').count(), 0, 'no error on the case page');
   await screenshot(page, 'payroll-case-opened');
+  // The language of the report is named in the reader's language; the switch keeps each
+  // language's own name.
+  await switchLanguage(page, 'ru');
+  const reportLanguage = page.locator('[data-field=language] dd');
+  await reportLanguage.filter({ hasText: 'Английский' }).waitFor();
+  assert.equal((await reportLanguage.innerText()).trim(), 'Английский');
+  assert.deepEqual(await page.locator('.topbar select option').allInnerTexts(), ['English', 'Қазақша', 'Русский']);
+  await switchLanguage(page, 'en');
 
   // --- Registry: import the register, then "was it licensed on date D?".
   await page.goto(`${server.url}/registry`);
@@ -212,6 +229,25 @@ test('an officer checks payslips, opens a case from a finding, checks a licence;
   assert.ok(filtered.length >= 2);
   for (const a of filtered) assert.match(a, /^payroll\./);
   await screenshot(ap, 'payroll-audit-filtered');
+
+  // In Kazakh and Russian the object types, the details' keys and their known values are named in
+  // the reader's language; the action codes stay as they are, and the raw details are the tooltip.
+  await ap.goto(`${server.url}/audit?action=case.create`);
+  await switchLanguage(ap, 'ru');
+  const created = ap.locator('table.audit-events tbody tr', { hasText: 'case.create' }).first();
+  await created.locator('[data-object-type=case]', { hasText: 'Дело' }).waitFor();
+  const createdDetail = created.locator('td.audit-detail');
+  assert.equal((await createdDetail.innerText()).trim(),
+    'Источник: Проверка зарплаты; Связано с записью работника: Нет');
+  assert.equal(await createdDetail.getAttribute('title'), 'source: payroll_finding; with_worker: false');
+  await assertAccessible(ap, 'audit (ru)');
+  await screenshot(ap, 'payroll-audit-ru');
+  await ap.goto(`${server.url}/audit?action=payroll.check`);
+  await switchLanguage(ap, 'kk');
+  const checked = ap.locator('table.audit-events tbody tr', { hasText: 'payroll.check' }).first();
+  await checked.locator('[data-object-type=payroll_check]', { hasText: 'Жалақы тексеруі' }).waitFor();
+  assert.match(await checked.locator('td.audit-detail').innerText(), /Оқылған жолдар: \d+; Қабылданбаған жолдар: 1/);
+  await switchLanguage(ap, 'en');
 
   await ap.goto(`${server.url}/registry`);
   await ap.getByRole('heading', { level: 1, name: 'Registry' }).waitFor();

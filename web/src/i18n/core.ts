@@ -151,6 +151,14 @@ export function fmtPence(pence: number | null | undefined): string {
   return new Intl.NumberFormat(locale(), { style: 'currency', currency: 'GBP' }).format(pence / 100);
 }
 
+// A language's own name ("Қазақша" whatever the interface language): for the language switch,
+// where a reader looks for their language.
 export function langName(l: Lang): string {
   return { en: 'English', kk: 'Қазақша', ru: 'Русский' }[l];
+}
+
+// A language's name in the interface language ("Ағылшын тілі" in Kazakh): for the language of a
+// report or a document. A code that is not one of ours is shown as it is.
+export function languageName(code: string): string {
+  return isLang(code) ? t(`common.language.${code}`) : code;
 }

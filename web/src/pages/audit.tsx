@@ -4,12 +4,13 @@
 import { useState } from 'preact/hooks';
 import { useLocation } from 'preact-iso';
 import { api, query } from '../api';
-import { fmtDateTime, fmtNumber, t } from '../i18n/core';
+import { fmtDate, fmtDateTime, fmtNumber, has, languageName, t } from '../i18n/core';
 import { useSession } from '../session';
 import { ErrorBox } from '../ui/error';
 import { useLang, useLoad } from '../ui/hooks';
 import { CursorPager, useCursorPages } from '../ui/paging';
 import { Async, Badge, DataTable, Field, PageHeader } from '../ui/widgets';
+import { codeName, useTaxonomy, type Taxonomy } from './cases';
 
 interface AuditEvent {
   seq: number;
@@ -58,7 +59,123 @@ function dayAfter(d: string): string {
   return x.toISOString().slice(0, 10);
 }
 
-function detailText(d: Record<string, unknown>): string {
+// The message for a key the dictionaries may or may not hold: undefined when they do not.
+function known(key: string): string | undefined {
+  return has(key) ? t(key) : undefined;
+}
+
+// An object type in the reader's language; a type this console does not know stays as written.
+function objectName(type: string): string {
+  return known(`audit.object.${type}`) ?? type;
+}
+
+// The details of an event are the server's identifiers. The keys and the enumerated values the
+// console already has names for are shown in the reader's language; the rest as they are.
+type Ctx = { e: AuditEvent; taxonomy?: Taxonomy };
+type Named = (v: unknown, ctx: Ctx) => string | undefined;
+
+const code =
+  (prefix: string | ((ctx: Ctx) => string | undefined)): Named =>
+  (v, ctx) => {
+    const p = typeof prefix === 'string' ? prefix : prefix(ctx);
+    return p && typeof v === 'string' ? known(p + v) : undefined;
+  };
+const byObject = (prefixes: Record<string, string>) => code((ctx) => prefixes[ctx.e.object_type]);
+const list =
+  (one: Named): Named =>
+  (v, ctx) => {
+    const items = Array.isArray(v) ? v : typeof v === 'string' ? v.split(/[\s,]+/).filter(Boolean) : null;
+    return items ? items.map((x) => one(x, ctx) ?? plain(x)).join(', ') : undefined;
+  };
+const day: Named = (v) => (typeof v === 'string' && /^\d{4}-\d{2}-\d{2}$/.test(v) ? fmtDate(v) : undefined);
+
+// The names of the fields an event lists (changed, fields), by object type.
+const FIELD_KEYS: Record<string, (f: string) => string[]> = {
+  case: (f) => [`cases.field.${f}`, `common.${f}`],
+  referral: (f) => [`cases.field.${f}`],
+  worker: (f) => [`registry.field.${f}`],
+  organisation: (f) => [`registry.orgs.field.${f}`, `registry.col.${f}`, `common.${f}`],
+};
+const fieldName: Named = (v, ctx) => {
+  if (typeof v !== 'string') return undefined;
+  for (const k of [...(FIELD_KEYS[ctx.e.object_type]?.(v) ?? []), `audit.detail.${v}`]) {
+    const s = known(k);
+    if (s !== undefined) return s;
+  }
+  return undefined;
+};
+
+const VALUES: Record<string, Named> = {
+  source: code('cases.source.'),
+  status: byObject({
+    case: 'cases.status.',
+    dialogue_agreement: 'dialogue.status.',
+    dialogue_commitment: 'dialogue.cstatus.',
+    dialogue_meeting: 'dialogue.meeting.status.',
+  }),
+  from: byObject({ referral: 'referrals.status.' }),
+  to: (v, ctx) => code('agency.')(v, ctx) ?? byObject({ referral: 'referrals.status.' })(v, ctx),
+  agency: code('agency.'),
+  partner: code('agency.'),
+  roles: list(code('role.')),
+  language: (v) => (typeof v === 'string' ? languageName(v) : undefined),
+  visibility: code('library.visibility.'),
+  licence_status: code('registry.orgs.licence.'),
+  kind: byObject({
+    case: 'cases.subjects.kind.',
+    organisation: 'registry.orgs.kind_one.',
+    dialogue_agreement: 'dialogue.kind.',
+    dialogue_engagement: 'dialogue.ekind.',
+  }),
+  role: byObject({ case: 'cases.subjects.role.' }),
+  categories: list((v, ctx) => (typeof v === 'string' ? codeName(ctx.taxonomy?.categories, v) : undefined)),
+  indicators: (v, ctx) => {
+    const name = (c: string) => codeName(ctx.taxonomy?.indicators, c);
+    if (Array.isArray(v)) return v.map((c) => name(String(c))).join(', ');
+    if (v && typeof v === 'object') {
+      return Object.entries(v as Record<string, unknown>)
+        .map(([c, s]) => `${name(c)} (${known(`cases.strength.${String(s)}`) ?? plain(s)})`)
+        .join(', ');
+    }
+    return undefined;
+  },
+  rule: code('payroll.rule.'),
+  parties: list(code('dialogue.party.')),
+  party: byObject({ dialogue_agreement: 'dialogue.party.' }),
+  action: byObject({ dialogue_agreement: 'dialogue.action.' }),
+  step: code((ctx) =>
+    ctx.e.object_type === 'dialogue_agreement' ? `dialogue.step.${String(ctx.e.detail?.party ?? '')}.` : undefined,
+  ),
+  // A worker search by IIN or passport number names the blind index it used.
+  by: (v) =>
+    v === 'iin_index' ? known('registry.field.iin') : v === 'passport_index' ? known('registry.field.passport_number') : undefined,
+  changed: list(fieldName),
+  fields: (v, ctx) => (Array.isArray(v) ? list(fieldName)(v, ctx) : undefined),
+  date: day,
+  as_of: day,
+  start_date: day,
+};
+
+function plain(v: unknown): string {
+  if (v === null || v === undefined) return '—';
+  if (typeof v === 'boolean') return t(v ? 'common.yes' : 'common.no');
+  if (typeof v === 'string') return v;
+  if (Array.isArray(v)) return v.map(plain).join(', ');
+  return typeof v === 'object' ? JSON.stringify(v) : String(v);
+}
+
+function detailText(e: AuditEvent, taxonomy?: Taxonomy): string {
+  const ctx = { e, taxonomy };
+  return Object.entries(e.detail ?? {})
+    .map(([k, v]) => {
+      const label = known(`audit.detail.${e.action}.${k}`) ?? known(`audit.detail.${k}`) ?? k;
+      return `${label}: ${VALUES[k]?.(v, ctx) ?? plain(v)}`;
+    })
+    .join('; ');
+}
+
+// The details as the server wrote them, for the cell's tooltip.
+function detailRaw(d: Record<string, unknown>): string {
   return Object.entries(d ?? {})
     .map(([k, v]) => `${k}: ${typeof v === 'string' ? v : JSON.stringify(v)}`)
     .join('; ');
@@ -171,6 +288,7 @@ function FilterForm({ current }: { current: Filters }) {
 function Events({ filters }: { filters: Filters }) {
   useLang();
   const pages = useCursorPages();
+  const taxonomy = useTaxonomy();
   const before = pages.before;
   const key = JSON.stringify(filters);
   const state = useLoad(
@@ -223,14 +341,18 @@ function Events({ filters }: { filters: Filters }) {
                     <td>
                       {e.object_type ? (
                         <>
-                          {e.object_type}
+                          <span data-object-type={e.object_type} title={e.object_type}>
+                            {objectName(e.object_type)}
+                          </span>
                           {e.object_id ? ` ${e.object_id}` : ''}
                         </>
                       ) : (
                         '—'
                       )}
                     </td>
-                    <td class="audit-detail">{detailText(e.detail) || '—'}</td>
+                    <td class="audit-detail" title={detailRaw(e.detail) || undefined}>
+                      {detailText(e, taxonomy.data) || '—'}
+                    </td>
                     <td>
                       <code class="audit-hash">{e.request_id || '—'}</code>
                     </td>

@@ -6,7 +6,7 @@
 import { useEffect, useMemo, useState } from 'preact/hooks';
 import { useLocation, useRoute } from 'preact-iso';
 import { api, ApiError, query } from '../api';
-import { fmtDate, fmtDateTime, fmtNumber, has, lang, langName, isLang, t } from '../i18n/core';
+import { fmtDate, fmtDateTime, fmtNumber, has, lang, languageName, t } from '../i18n/core';
 import { useSession } from '../session';
 import { ErrorBox } from '../ui/error';
 import { submitWith, useAction, useLang, useLoad } from '../ui/hooks';
@@ -418,7 +418,7 @@ function Details({ k, writable, onChanged }: { k: CaseFull; writable: boolean; o
         {row(t('cases.field.employer_name'), k.employer_name, 'employer_name')}
         {row(t('cases.field.location'), k.location, 'location')}
         {row(t('cases.field.contact'), k.contact, 'contact')}
-        {row(t('cases.field.language'), isLang(k.language) ? langName(k.language) : k.language, 'language')}
+        {row(t('cases.field.language'), languageName(k.language), 'language')}
         {k.worker_id ? row(t('cases.field.worker_id'), String(k.worker_id), 'worker_id') : null}
       </dl>
       {writable && !editing ? (

@@ -4,7 +4,7 @@
 import { useMemo, useState } from 'preact/hooks';
 import { useLocation } from 'preact-iso';
 import { api, query } from '../api';
-import { fmtDateTime, fmtNumber, lang, t, LANGS, langName } from '../i18n/core';
+import { fmtDateTime, fmtNumber, lang, t, LANGS, languageName } from '../i18n/core';
 import { useSession } from '../session';
 import { ErrorBox } from '../ui/error';
 import { useAction, useLang, useLoad } from '../ui/hooks';
@@ -526,9 +526,7 @@ function NewCaseForm({ taxonomy, onCancel }: { taxonomy?: Taxonomy; onCancel: ()
         <Field label={t('cases.field.language')} hint={t('cases.new.language_hint')}>
           <select name="language" value={v.language} onChange={input('language')}>
             {LANGS.map((l) => (
-              <option value={l} lang={l}>
-                {langName(l)}
-              </option>
+              <option value={l}>{languageName(l)}</option>
             ))}
           </select>
         </Field>

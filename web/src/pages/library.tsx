@@ -5,7 +5,7 @@
 import { useEffect, useRef, useState } from 'preact/hooks';
 import { useLocation } from 'preact-iso';
 import { api, query, request } from '../api';
-import { fmtDateTime, fmtNumber, langName, lang, t, type Lang } from '../i18n/core';
+import { fmtDateTime, fmtNumber, lang, languageName, t, type Lang } from '../i18n/core';
 import { useSession } from '../session';
 import { ErrorBox } from '../ui/error';
 import { submitWith, useAction, useLang, useLoad } from '../ui/hooks';
@@ -195,7 +195,7 @@ function DocumentList({ language, tag }: { language: string; tag: string }) {
                   </a>
                 </h3>
                 <p class="muted">
-                  {langName(doc.language as Lang)} · {visibilityName(doc.visibility)} · {t(`agency.${doc.agency}`)} ·{' '}
+                  {languageName(doc.language)} · {visibilityName(doc.visibility)} · {t(`agency.${doc.agency}`)} ·{' '}
                   {t('library.doc.updated', { date: fmtDateTime(doc.updated_at) })}
                 </p>
                 {doc.summary ? <p lang={doc.language}>{doc.summary}</p> : null}
@@ -266,7 +266,7 @@ function LibraryHome() {
             <select value={language} onChange={(e) => go({ language: (e.target as HTMLSelectElement).value })}>
               <option value="">{t('library.list.all_languages')}</option>
               {LANGUAGES.map((l) => (
-                <option value={l}>{langName(l)}</option>
+                <option value={l}>{languageName(l)}</option>
               ))}
             </select>
           </Field>
@@ -360,7 +360,7 @@ function DocForm({ doc, translationOf, ilo }: { doc?: Doc; translationOf?: Doc; 
     >
       {translationOf ? (
         <p class="notice">
-          {t('library.form.translating', { title: translationOf.title, language: langName(translationOf.language as Lang) })}
+          {t('library.form.translating', { title: translationOf.title, language: languageName(translationOf.language) })}
         </p>
       ) : null}
       <Field label={t('library.doc.title')}>
@@ -369,7 +369,7 @@ function DocForm({ doc, translationOf, ilo }: { doc?: Doc; translationOf?: Doc; 
       <Field label={t('library.doc.language')}>
         <select name="language" value={language} onChange={(e) => setLanguage((e.target as HTMLSelectElement).value)}>
           {LANGUAGES.map((l) => (
-            <option value={l}>{langName(l)}</option>
+            <option value={l}>{languageName(l)}</option>
           ))}
         </select>
       </Field>
@@ -586,7 +586,7 @@ function DocumentPage({ id }: { id: number }) {
               </p>
               <dl class="facts">
                 <dt>{t('library.doc.language')}</dt>
-                <dd>{langName(doc.language as Lang)}</dd>
+                <dd>{languageName(doc.language)}</dd>
                 <dt>{t('library.doc.visibility')}</dt>
                 <dd>{visibilityName(doc.visibility)}</dd>
                 <dt>{t('common.agency')}</dt>
@@ -604,7 +604,7 @@ function DocumentPage({ id }: { id: number }) {
                   <ul>
                     {doc.translations.map((tr) => (
                       <li>
-                        {langName(tr.language as Lang)}:{' '}
+                        {languageName(tr.language)}:{' '}
                         <a href={`/library/documents/${tr.id}`} lang={tr.language} hrefLang={tr.language}>
                           {tr.title}
                         </a>
@@ -617,7 +617,7 @@ function DocumentPage({ id }: { id: number }) {
                 {mayDo('library.write') && missing.length ? (
                   <p>
                     <a href={`/library/new?translation_of=${doc.translation_of ?? doc.id}`}>
-                      {t('library.translations.add', { languages: missing.map((l) => langName(l)).join(', ') })}
+                      {t('library.translations.add', { languages: missing.map((l) => languageName(l)).join(', ') })}
                     </a>
                   </p>
                 ) : null}
@@ -652,7 +652,7 @@ function VersionPage({ id, version }: { id: number; version: number }) {
             <a href={`/library/documents/${id}`}>{t('library.versions.back')}</a>
           </p>
           <p class="muted">
-            {fmtDateTime(v.at)} · {v.author} · {langName(v.language as Lang)} · {visibilityName(v.visibility)}
+            {fmtDateTime(v.at)} · {v.author} · {languageName(v.language)} · {visibilityName(v.visibility)}
           </p>
           {v.summary ? (
             <p class="lead" lang={v.language}>
