@@ -259,3 +259,42 @@ test('an officer checks payslips, opens a case from a finding, checks a licence;
   assert.deepEqual(auditor.problems, []);
   await auditor.context.close();
 });
+
+test('a season of payslips, above the 1 MB limit of ordinary requests, is checked in the background', async () => {
+  const { page, problems } = await newWatchedPage(browser.browser);
+  await signIn(page, server.url, 'fwa.officer');
+  await page.goto(`${server.url}/payroll`);
+  await page.getByRole('heading', { level: 1, name: 'Payroll checks' }).waitFor();
+
+  // 60 000 weekly payslips (about 4 MB); every 100th underpaid.
+  const rows = ['worker_ref,date_of_birth,period_start,period_end,hours_worked,gross_pay'];
+  for (let i = 0; i < 60000; i++) {
+    rows.push(`KZ-${i},1990-01-01,2025-06-02,2025-06-08,34,${i % 100 === 0 ? '400.00' : '415.14'}`);
+  }
+  const csv = Buffer.from(rows.join('\n') + '\n', 'utf8');
+  assert.ok(csv.length > 1024 * 1024);
+  await page.getByLabel('Payslip CSV file').setInputFiles({ name: 'season.csv', mimeType: 'text/csv', buffer: csv });
+  await page.getByLabel('Revalue arrears as of (optional)').fill('2025-07-01');
+  await page.getByRole('button', { name: 'Upload and check' }).click();
+  await page.waitForURL(/\/payroll\/checks\/\d+$/, { timeout: 120000 });
+  const summary = page.locator('.payroll-summary');
+  await summary.waitFor();
+  assert.match(await summary.innerText(), /Rows read\s*60,000/);
+  assert.match(await summary.innerText(), /Rows with findings\s*600/);
+  await assertAccessible(page, 'a large check');
+
+  // A file that is not payslips fails in the background; the form says why, in the reader's words.
+  await page.goto(`${server.url}/payroll`);
+  await page.getByLabel('Payslip CSV file').setInputFiles({
+    name: 'people.csv', mimeType: 'text/csv', buffer: Buffer.from('name,age\nA,1\n', 'utf8'),
+  });
+  await page.getByRole('button', { name: 'Upload and check' }).click();
+  const error = page.locator('form').locator('..').getByText('The check failed, so it has no findings.');
+  await error.waitFor();
+  assert.match(await page.locator('body').innerText(), /missing required column/);
+  // The list marks the failed check.
+  await page.reload();
+  await page.locator('table tbody tr', { hasText: 'Failed' }).first().waitFor();
+  await screenshot(page, 'payroll-failed-check');
+  assert.deepEqual(problems, []);
+});

@@ -1,7 +1,7 @@
 // The case list: what needs action first, filters (status on the server, the rest here), sorting
 // by column, client-side paging, CSV/XLSX export and a form for officers to open a case. Also the
 // types and small helpers the case and referral pages share.
-import { useMemo, useState } from 'preact/hooks';
+import { useEffect, useMemo, useState } from 'preact/hooks';
 import { useLocation } from 'preact-iso';
 import { api, query } from '../api';
 import { fmtDateTime, fmtNumber, lang, t, LANGS, languageName } from '../i18n/core';
@@ -59,6 +59,11 @@ export interface Risk {
   level: string;
   escalate: boolean;
 }
+interface CasePage {
+  items: CaseSummary[];
+  next_before: number | null;
+}
+
 export interface CaseSummary {
   id: number;
   agency: string;
@@ -201,11 +206,23 @@ export default function CasesPage() {
   const [qText, setQText] = useState(f.q);
   const taxonomy = useTaxonomy();
   const state = useLoad(
-    (s) => api.get<{ items: CaseSummary[] }>(`/api/v1/cases${query({ status: f.status })}`, s),
+    (s) => api.get<CasePage>(`/api/v1/cases${query({ status: f.status })}`, s),
     [f.status],
   );
+  // Older cases, a page at a time, after the newest 500 (filters and sorting then cover them too).
+  const [older, setOlder] = useState<{ items: CaseSummary[]; next: number | null } | null>(null);
+  useEffect(() => setOlder(null), [state.data]);
+  const next = older ? older.next : (state.data?.next_before ?? null);
+  const more = useAction(async () => {
+    if (next === null) return;
+    const page = await api.get<CasePage>(`/api/v1/cases${query({ status: f.status, before: next })}`);
+    setOlder((o) => ({ items: [...(o?.items ?? []), ...page.items], next: page.next_before }));
+  });
 
-  const items = state.data?.items ?? [];
+  const items = useMemo(
+    () => [...(state.data?.items ?? []), ...(older?.items ?? [])],
+    [state.data, older],
+  );
   const visible = useMemo(() => {
     const needle = f.q.trim().toLowerCase();
     const out = items.filter(
@@ -403,8 +420,16 @@ export default function CasesPage() {
         <>
           <p class="muted" role="status">
             {t('cases.list.count', { shown: visible.length, total: items.length })}
-            {items.length >= 500 ? ` ${t('cases.list.capped')}` : ''}
+            {next !== null ? ` ${t('cases.list.capped')}` : ''}
           </p>
+          {next !== null ? (
+            <p>
+              <button type="button" class="secondary" disabled={more.busy} onClick={() => more.run()}>
+                {t('cases.list.load_older')}
+              </button>
+            </p>
+          ) : null}
+          <ErrorBox error={more.error} />
           {visible.length === 0 ? (
             <p class="card">{items.length ? t('cases.list.no_match') : t('common.none')}</p>
           ) : (

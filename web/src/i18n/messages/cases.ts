@@ -65,7 +65,8 @@ const m: Messages = {
     'cases.list.only_escalate': 'To escalate only',
     'cases.list.only_mine': 'Assigned to me',
     'cases.list.count': 'Showing {shown} of {total} cases',
-    'cases.list.capped': 'Only the newest 500 cases are loaded; narrow by status to see older ones.',
+    'cases.list.capped': 'Older cases are not loaded yet; filters and sorting cover the loaded ones.',
+    'cases.list.load_older': 'Load older cases',
     'cases.list.no_match': 'No case matches these filters.',
     'cases.list.caption': 'Cases of your agency',
 
@@ -333,7 +334,8 @@ const m: Messages = {
     'cases.list.only_escalate': 'Тек шұғылдар',
     'cases.list.only_mine': 'Маған тапсырылғандар',
     'cases.list.count': 'Көрсетілген: {shown} / {total}',
-    'cases.list.capped': 'Тек соңғы 500 іс жүктелді; ескілерін көру үшін күйі бойынша сүзіңіз.',
+    'cases.list.capped': 'Ескі істер әлі жүктелмеді; сүзгілер мен сұрыптау жүктелгендерге ғана қолданылады.',
+    'cases.list.load_older': 'Ескі істерді жүктеу',
     'cases.list.no_match': 'Бұл сүзгілерге сәйкес іс жоқ.',
     'cases.list.caption': 'Агенттігіңіздің істері',
 
@@ -601,7 +603,8 @@ const m: Messages = {
     'cases.list.only_escalate': 'Только срочные',
     'cases.list.only_mine': 'Назначенные мне',
     'cases.list.count': 'Показано: {shown} из {total}',
-    'cases.list.capped': 'Загружены только последние 500 дел; чтобы увидеть более старые, отфильтруйте по статусу.',
+    'cases.list.capped': 'Более старые дела ещё не загружены; фильтры и сортировка действуют на загруженные.',
+    'cases.list.load_older': 'Загрузить более старые дела',
     'cases.list.no_match': 'Нет дел, подходящих под эти фильтры.',
     'cases.list.caption': 'Дела вашего ведомства',
 
