@@ -169,6 +169,21 @@ struct PartResult {
   Pence arrears = 0;
   std::unordered_map<std::string, Totals> workers;
   std::unordered_map<std::string, Totals> providers;
+
+  // Empties the result for the next block but keeps its memory: the output string of a block is
+  // tens of MiB, and growing a fresh one for every block cost reallocation copies and page faults
+  // (about 15 % of the run's CPU).
+  void Clear() {
+    output.clear();
+    rejects.clear();
+    rows = 0;
+    rows_with_findings = 0;
+    by_rule = {};
+    shortfall = 0;
+    arrears = 0;
+    workers.clear();
+    providers.clear();
+  }
 };
 
 class RowProcessor {
@@ -579,6 +594,9 @@ core::Result<FileCheckSummary> CheckPayslipFile(const FileCheckOptions& o) {
   long long offset = body_offset;
   long long next_line = 2;
   bool wrote_json_item = false;
+  // The results of the last written block, cleared, for the next block to fill (two blocks are in
+  // flight at a time, so two sets of buffers take turns).
+  std::vector<PartResult> spare_results;
 
   // Maps the block starting at `offset`: it ends on a line end, and grows when a line is longer
   // than the block (up to a limit).
@@ -615,6 +633,7 @@ core::Result<FileCheckSummary> CheckPayslipFile(const FileCheckOptions& o) {
       b->parts.push_back(data.substr(from, to - from));
       from = to;
     }
+    b->results.swap(spare_results);
     b->results.resize(b->parts.size());
     b->counts.resize(b->parts.size());
     b->sync = std::make_unique<std::barrier<>>(static_cast<std::ptrdiff_t>(b->parts.size()));
@@ -688,6 +707,8 @@ core::Result<FileCheckSummary> CheckPayslipFile(const FileCheckOptions& o) {
     }
     if (done) {
       write(*done);
+      for (PartResult& r : done->results) r.Clear();
+      spare_results.swap(done->results);
       done.reset();  // unmaps: memory stays flat
     }
     for (auto& th : running) th.join();
