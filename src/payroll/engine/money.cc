@@ -205,11 +205,7 @@ std::string FormatHours(MilliHours h) {
 // the one non-ISO type as intended under -Wpedantic.
 __extension__ typedef __int128 Wide;
 
-std::int64_t MulDivRoundHalfUp(std::int64_t a, std::int64_t b, std::int64_t c) {
-  // Most products fit in 63 bits; the wide division is only for those that do not.
-  if (a < (std::int64_t{1} << 31) && b < (std::int64_t{1} << 30) && c < (std::int64_t{1} << 61)) {
-    return (a * b * 2 + c) / (c * 2);
-  }
+std::int64_t internal::MulDivRoundHalfUpWide(std::int64_t a, std::int64_t b, std::int64_t c) {
   const Wide product = static_cast<Wide>(a) * b;
   return static_cast<std::int64_t>((product * 2 + c) / (static_cast<Wide>(c) * 2));
 }

@@ -41,8 +41,21 @@ void AppendPounds(std::string& out, Pence p);
 void AppendHours(std::string& out, MilliHours h);
 void AppendInteger(std::string& out, std::int64_t v);
 
+namespace internal {
+// MulDivRoundHalfUp in 128-bit arithmetic, for products that may not fit in 63 bits.
+std::int64_t MulDivRoundHalfUpWide(std::int64_t a, std::int64_t b, std::int64_t c);
+}  // namespace internal
+
 // a * b / c, rounded to the nearest integer, halves up. REQUIRES: a, b >= 0, c > 0.
-std::int64_t MulDivRoundHalfUp(std::int64_t a, std::int64_t b, std::int64_t c);
+// Inline because most calls divide by a constant (1000 milli-hours, 7 days), which the compiler
+// then turns into a multiplication instead of a 64-bit division.
+inline std::int64_t MulDivRoundHalfUp(std::int64_t a, std::int64_t b, std::int64_t c) {
+  // a < 2^31 and b < 2^30: 2ab + c < 2^62 + 2^61, no overflow.
+  if (a < (std::int64_t{1} << 31) && b < (std::int64_t{1} << 30) && c < (std::int64_t{1} << 61)) {
+    return (a * b * 2 + c) / (c * 2);
+  }
+  return internal::MulDivRoundHalfUpWide(a, b, c);
+}
 
 // Whole years of age on `on` for someone born on `born` (a birthday counts from its day; 29
 // February birthdays count from 1 March in common years).
