@@ -66,7 +66,7 @@ std::string_view Checker::CheckInto(const Payslip& s, Findings* out) const {
 
 Findings Checker::Check(const Payslip& s, const WagePeriod& w) const {
   Findings out;
-  const int age = AgeOn(s.date_of_birth, s.period_start);
+  const int age = s.age_on_start >= 0 ? s.age_on_start : AgeOn(s.date_of_birth, s.period_start);
   const AgeBand& band = w.BandFor(age);
   const Pence rate = s.apprentice ? w.apprentice_rate : band.rate;
   const int prp_days = s.period_end.days - s.period_start.days + 1;

@@ -29,6 +29,10 @@ struct Payslip {
   Pence recruitment_fee = 0;
   bool seasonal = false;
   bool apprentice = false;
+  // Optional: the worker's age on period_start, when the caller has it already (the file reader
+  // works it out from the parsed years, months and days). Negative: the checker works it out.
+  // When set, it must equal AgeOn(date_of_birth, period_start).
+  int age_on_start = -1;
 };
 
 enum class RuleId {

@@ -9,12 +9,6 @@ namespace {
 // converts dates for every row, and std::chrono's calendar types cost more than this (validity
 // checks, conversions through several types). Years are counted from 1 March, so that the leap
 // day is the last of its year; a 400-year era has 146097 days.
-struct Civil {
-  int year;
-  unsigned month;  // 1-12
-  unsigned day;    // 1-31
-};
-
 constexpr std::int32_t kDaysTo1970 = 719468;  // from 0000-03-01 to 1970-01-01
 constexpr int kDaysPerEra = 146097;
 
@@ -41,7 +35,7 @@ constexpr Date DaysFromCivil(int y, unsigned m, unsigned d) {
       static_cast<std::int32_t>(std::int64_t{era} * kDaysPerEra + day_of_era - kDaysTo1970)};
 }
 
-constexpr Civil CivilFromDays(Date date) {
+constexpr YearMonthDay CivilFromDays(Date date) {
   // In 64 bits so that no int32 day number overflows on the shift.
   const std::int64_t z = static_cast<std::int64_t>(date.days) + kDaysTo1970;
   const std::int64_t era = (z >= 0 ? z : z - (kDaysPerEra - 1)) / kDaysPerEra;
@@ -55,7 +49,7 @@ constexpr Civil CivilFromDays(Date date) {
   const unsigned month = month_from_march < 10 ? month_from_march + 3 : month_from_march - 9;
   const auto year =
       static_cast<int>(static_cast<std::int64_t>(year_of_era) + era * 400 + (month <= 2 ? 1 : 0));
-  return Civil{year, month, day};
+  return YearMonthDay{year, month, day};
 }
 
 static_assert(DaysFromCivil(1970, 1, 1).days == 0);
@@ -107,6 +101,11 @@ std::optional<int> ParseCount(std::string_view text) {
 }
 
 std::optional<Date> ParseIsoDate(std::string_view s) {
+  YearMonthDay ymd;
+  return ParseIsoDate(s, &ymd);
+}
+
+std::optional<Date> ParseIsoDate(std::string_view s, YearMonthDay* ymd) {
   // Fixed positions, no loops: every row has three dates. A byte that is not a digit gives a
   // value above 9 (unsigned arithmetic wraps below '0').
   if (s.size() != 10 || s[4] != '-' || s[7] != '-') return std::nullopt;
@@ -122,6 +121,7 @@ std::optional<Date> ParseIsoDate(std::string_view s) {
   if (y < 1900 || y > 2200 || m < 1 || m > 12 || d < 1 || d > DaysInMonth(y, m)) {
     return std::nullopt;
   }
+  *ymd = YearMonthDay{y, m, d};
   return DaysFromCivil(y, m, d);
 }
 
@@ -152,7 +152,7 @@ void AppendInteger(std::string& out, std::int64_t v) {
 }
 
 void AppendDate(std::string& out, Date d) {
-  const Civil c = CivilFromDays(d);
+  const YearMonthDay c = CivilFromDays(d);
   AppendDigits(out, static_cast<std::uint64_t>(c.year), 4);
   out.push_back('-');
   AppendDigits(out, c.month, 2);
@@ -210,15 +210,16 @@ std::int64_t internal::MulDivRoundHalfUpWide(std::int64_t a, std::int64_t b, std
   return static_cast<std::int64_t>((product * 2 + c) / (static_cast<Wide>(c) * 2));
 }
 
-int AgeOn(Date born, Date on) {
-  const Civil b = CivilFromDays(born), o = CivilFromDays(on);
+int AgeOn(Date born, Date on) { return AgeOn(CivilFromDays(born), CivilFromDays(on)); }
+
+int AgeOn(const YearMonthDay& b, const YearMonthDay& o) {
   int age = o.year - b.year;
   if (o.month < b.month || (o.month == b.month && o.day < b.day)) --age;
   return age;
 }
 
 Date LastDayOfOneMonthFrom(Date start) {
-  const Civil s = CivilFromDays(start);
+  const YearMonthDay s = CivilFromDays(start);
   const int year = s.month == 12 ? s.year + 1 : s.year;
   const unsigned month = s.month == 12 ? 1 : s.month + 1;
   const unsigned last = DaysInMonth(year, month);

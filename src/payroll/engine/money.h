@@ -27,8 +27,18 @@ std::optional<Pence> ParsePounds(std::string_view text);
 std::optional<MilliHours> ParseHours(std::string_view text);
 // A non-negative integer of at most 9 digits.
 std::optional<int> ParseCount(std::string_view text);
+// A date's calendar fields (the proleptic Gregorian calendar).
+struct YearMonthDay {
+  int year = 1970;
+  unsigned month = 1;  // 1-12
+  unsigned day = 1;    // 1-31
+};
+
 // Strict "YYYY-MM-DD" with a real calendar day, years 1900-2200.
 std::optional<Date> ParseIsoDate(std::string_view text);
+// The same, and when the text is a date, its fields in `*ymd` (which saves converting the day
+// number back for AgeOn). REQUIRES: ymd != nullptr.
+std::optional<Date> ParseIsoDate(std::string_view text, YearMonthDay* ymd);
 
 std::string FormatDate(Date d);
 // "£1,234.56" style without separators: "£1234.56"; negative as "-£0.01".
@@ -60,6 +70,7 @@ inline std::int64_t MulDivRoundHalfUp(std::int64_t a, std::int64_t b, std::int64
 // Whole years of age on `on` for someone born on `born` (a birthday counts from its day; 29
 // February birthdays count from 1 March in common years).
 int AgeOn(Date born, Date on);
+int AgeOn(const YearMonthDay& born, const YearMonthDay& on);
 // The last day a pay reference period starting on `start` may have: one month later, less a
 // day (31 Jan -> 28/29 Feb, 16 Mar -> 15 Apr).
 Date LastDayOfOneMonthFrom(Date start);

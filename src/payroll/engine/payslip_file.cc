@@ -186,6 +186,65 @@ struct PartResult {
   }
 };
 
+// Parsed dates by their ten bytes of text, direct-mapped. The period columns of a payroll file
+// take a few hundred values (weeks and months) in any order, so nearly every lookup hits and the
+// text is not parsed again. Only what ParseIsoDate accepted is stored, and every slot starts
+// out holding a real parse, so a hit always gives exactly what ParseIsoDate would.
+class DateCache {
+ public:
+  DateCache() {
+    Entry e;
+    e.date = *ParseIsoDate(kFiller, &e.ymd);
+    std::memcpy(&e.head, kFiller, sizeof e.head);
+    std::memcpy(&e.tail, kFiller + sizeof e.head, sizeof e.tail);
+    entries_.fill(e);
+  }
+
+  std::optional<Date> Parse(std::string_view v, YearMonthDay* ymd) {
+    std::uint64_t head;
+    std::uint16_t tail;
+    if (v.size() != sizeof head + sizeof tail) return ParseIsoDate(v, ymd);
+    std::memcpy(&head, v.data(), sizeof head);
+    std::memcpy(&tail, v.data() + sizeof head, sizeof tail);
+    // Multiplicative hashing: the top bits depend on every byte.
+    const auto slot = static_cast<size_t>(
+        ((head ^ (std::uint64_t{tail} << 48)) * 0x9E3779B97F4A7C15ULL) >> (64 - kSlotBits));
+    Entry& e = entries_[slot];
+    if (e.head == head && e.tail == tail) {
+      *ymd = e.ymd;
+      return e.date;
+    }
+    const auto d = ParseIsoDate(v, ymd);
+    if (d) e = Entry{head, tail, *d, *ymd};
+    return d;
+  }
+
+ private:
+  static constexpr int kSlotBits = 9;  // 512 slots of 32 bytes
+  static constexpr const char* kFiller = "1970-01-01";
+  struct Entry {
+    std::uint64_t head = 0;  // bytes 0-7 of the text
+    std::uint16_t tail = 0;  // bytes 8-9
+    Date date;
+    YearMonthDay ymd;
+  };
+  std::array<Entry, size_t{1} << kSlotBits> entries_;
+};
+
+// core::TrimBlanks without the call for the usual field, which has no blank at either end.
+std::string_view Trim(std::string_view v) {
+  const auto blank = [](char c) { return c == ' ' || c == '\t'; };
+  if (v.empty() || (!blank(v.front()) && !blank(v.back()))) return v;
+  return core::TrimBlanks(v);
+}
+
+// core::IsValidUtf8 without the call for ASCII text (nearly every reference).
+bool IsValidUtf8(std::string_view v) {
+  unsigned char high = 0;
+  for (const char c : v) high |= static_cast<unsigned char>(c);
+  return high < 0x80 || core::IsValidUtf8(v);
+}
+
 class RowProcessor {
  public:
   RowProcessor(const std::array<int, kColumnCount>& columns, size_t field_count,
@@ -222,28 +281,21 @@ class RowProcessor {
     Payslip s;
     std::string problem;
     auto text = [&](int c) -> std::string_view {
-      return columns_[c] < 0 ? std::string_view() : core::TrimBlanks(fields_[columns_[c]]);
+      return columns_[c] < 0 ? std::string_view() : Trim(fields_[columns_[c]]);
     };
     auto need = [&](int c) -> std::string_view {
       const auto v = text(c);
       if (v.empty() && problem.empty()) problem = std::string(ColumnName(c)) + " is empty";
       return v;
     };
-    auto date = [&](int c) -> Date {
+    // `ymd` gets the date's fields, for the age.
+    auto date = [&](int c, YearMonthDay* ymd) -> Date {
       const auto v = need(c);
       if (v.empty()) return {};
-      // Payroll files repeat the same periods row after row: remember the last date per column.
-      // (Not for dates of birth, which rarely repeat from one row to the next.)
-      DateMemo& memo = date_memo_[static_cast<size_t>(c)];
-      if (c != kDateOfBirth && memo.valid && v == std::string_view(memo.text, sizeof memo.text)) {
-        return memo.date;
-      }
-      auto d = ParseIsoDate(v);
-      if (c != kDateOfBirth && d && v.size() == sizeof memo.text) {
-        std::memcpy(memo.text, v.data(), sizeof memo.text);
-        memo.date = *d;
-        memo.valid = true;
-      }
+      // Dates of birth take too many values for the cache to pay off.
+      const auto d = c == kDateOfBirth ? ParseIsoDate(v, ymd)
+                     : c == kPeriodEnd ? period_end_cache_.Parse(v, ymd)
+                                       : period_start_cache_.Parse(v, ymd);
       if (!d && problem.empty())
         problem =
             std::string(ColumnName(c)) + ": '" + std::string(v) + "' is not a date (YYYY-MM-DD)";
@@ -270,9 +322,13 @@ class RowProcessor {
       return h;
     };
     s.worker_ref = need(kWorkerRef);
-    s.date_of_birth = date(kDateOfBirth);
-    s.period_start = date(kPeriodStart);
-    s.period_end = date(kPeriodEnd);
+    YearMonthDay birth_ymd, start_ymd, end_ymd;
+    s.date_of_birth = date(kDateOfBirth, &birth_ymd);
+    s.period_start = date(kPeriodStart, &start_ymd);
+    s.period_end = date(kPeriodEnd, &end_ymd);
+    // From the fields, no calendar conversion; used only when both dates parsed (else the row is
+    // rejected before it is checked).
+    s.age_on_start = AgeOn(birth_ymd, start_ymd);
     s.hours_worked = hours(kHoursWorked, true).value_or(0);
     s.gross_pay = money(kGrossPay, true);
     s.hours_paid = hours(kHoursPaid, false).value_or(s.hours_worked);
@@ -299,8 +355,7 @@ class RowProcessor {
       problem = "apprentice: '" + std::string(apprentice) + "' is not yes or no";
     }
     s.provider_ref = text(kProviderRef);
-    if (problem.empty() &&
-        (!core::IsValidUtf8(s.worker_ref) || !core::IsValidUtf8(s.provider_ref))) {
+    if (problem.empty() && (!IsValidUtf8(s.worker_ref) || !IsValidUtf8(s.provider_ref))) {
       problem = "worker_ref or provider_ref is not valid UTF-8";
     }
     Findings found;
@@ -312,6 +367,9 @@ class RowProcessor {
     if (found.count == 0) return;
     ++r.rows_with_findings;
     Totals row_totals;
+    // The period's text as it is in the file: ParseIsoDate accepts only the canonical form, so
+    // this is FormatDate(s.period_start) without converting the day number back.
+    const std::string_view start = text(kPeriodStart);
     for (int i = 0; i < found.count; ++i) {
       const Finding& f = found.items[static_cast<size_t>(i)];
       ++r.by_rule[static_cast<size_t>(f.rule)];
@@ -320,7 +378,7 @@ class RowProcessor {
       row_totals.findings += 1;
       row_totals.shortfall += f.shortfall;
       row_totals.arrears += f.arrears;
-      Write(r.output, line_no, s, f);
+      Write(r.output, line_no, s, start, f);
     }
     if (keep_worker_totals_) r.workers[std::string(s.worker_ref)].Add(row_totals);
     if (!s.provider_ref.empty()) r.providers[std::string(s.provider_ref)].Add(row_totals);
@@ -331,8 +389,8 @@ class RowProcessor {
     r.rejects.push_back({line_no, std::move(reason), raw});
   }
 
-  void Write(std::string& out, long long line_no, const Payslip& s, const Finding& f) {
-    const std::string start = FormatDate(s.period_start);
+  void Write(std::string& out, long long line_no, const Payslip& s, std::string_view start,
+             const Finding& f) {
     if (format_ == OutputFormat::kCsv) {
       AppendInt(out, line_no);
       out.push_back(',');
@@ -387,12 +445,8 @@ class RowProcessor {
     out.push_back('}');
   }
 
-  struct DateMemo {
-    char text[10] = {};
-    Date date;
-    bool valid = false;
-  };
-  std::array<DateMemo, kColumnCount> date_memo_{};
+  DateCache period_start_cache_;
+  DateCache period_end_cache_;
   std::vector<std::string_view> csv_languages_;
   const std::array<int, kColumnCount>& columns_;
   size_t field_count_;
