@@ -55,17 +55,22 @@ Pence Checker::Revalue(Pence shortfall, Pence rate_then, const AgeBand& band_the
   return std::max(shortfall, MulDivRoundHalfUp(shortfall, rate_now, rate_then));
 }
 
-Findings Checker::Check(const Payslip& s) const { return Check(s, *rules_.WageOn(s.period_start)); }
+Findings Checker::Check(const Payslip& s) const {
+  Findings out;
+  Check(s, *rules_.WageOn(s.period_start), &out);
+  return out;
+}
 
 std::string_view Checker::CheckInto(const Payslip& s, Findings* out) const {
   const WagePeriod* rates = rules_.WageOn(s.period_start);  // looked up once per row
   if (const auto why = Invalid(s, rates); !why.empty()) return why;
-  *out = Check(s, *rates);
+  Check(s, *rates, out);
   return {};
 }
 
-Findings Checker::Check(const Payslip& s, const WagePeriod& w) const {
-  Findings out;
+void Checker::Check(const Payslip& s, const WagePeriod& w, Findings* found) const {
+  Findings& out = *found;
+  out.count = 0;
   const int age = s.age_on_start >= 0 ? s.age_on_start : AgeOn(s.date_of_birth, s.period_start);
   const AgeBand& band = w.BandFor(age);
   const Pence rate = s.apprentice ? w.apprentice_rate : band.rate;
@@ -167,7 +172,6 @@ Findings Checker::Check(const Payslip& s, const WagePeriod& w) const {
       }
     }
   }
-  return out;
 }
 
 namespace {
