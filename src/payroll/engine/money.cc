@@ -126,8 +126,8 @@ std::optional<Date> ParseIsoDate(std::string_view s, YearMonthDay* ymd) {
 }
 
 namespace {
-// Appends the decimal digits of v, at least `min_digits` of them.
-void AppendDigits(std::string& out, std::uint64_t v, int min_digits = 1) {
+// Writes the decimal digits of v, at least `min_digits` of them, at `p`; returns the end.
+char* WriteDigits(char* p, std::uint64_t v, int min_digits = 1) {
   char buf[24];
   int n = 0;
   do {
@@ -135,20 +135,50 @@ void AppendDigits(std::string& out, std::uint64_t v, int min_digits = 1) {
     v /= 10;
   } while (v != 0);
   while (n < min_digits) buf[n++] = '0';
-  const size_t at = out.size();
-  out.resize(at + static_cast<size_t>(n));
-  char* p = out.data() + at;
   while (n > 0) *p++ = buf[--n];
+  return p;
+}
+
+void AppendDigits(std::string& out, std::uint64_t v, int min_digits = 1) {
+  char buf[24];
+  out.append(buf, WriteDigits(buf, v, min_digits));
 }
 }  // namespace
 
-void AppendInteger(std::string& out, std::int64_t v) {
-  if (v < 0) {
-    out.push_back('-');
-    AppendDigits(out, static_cast<std::uint64_t>(0) - static_cast<std::uint64_t>(v));
-  } else {
-    AppendDigits(out, static_cast<std::uint64_t>(v));
+char* WriteInteger(char* p, std::int64_t v) {
+  if (v >= 0) return WriteDigits(p, static_cast<std::uint64_t>(v));
+  *p++ = '-';
+  return WriteDigits(p, static_cast<std::uint64_t>(0) - static_cast<std::uint64_t>(v));
+}
+
+char* WritePounds(char* p, Pence v) {
+  const bool negative = v < 0;
+  const std::uint64_t a = negative ? static_cast<std::uint64_t>(0) - static_cast<std::uint64_t>(v)
+                                   : static_cast<std::uint64_t>(v);
+  if (negative) *p++ = '-';
+  *p++ = '\xC2';  // "£" in UTF-8
+  *p++ = '\xA3';
+  p = WriteDigits(p, a / 100);
+  *p++ = '.';
+  return WriteDigits(p, a % 100, 2);
+}
+
+char* WriteHours(char* p, MilliHours h) {
+  p = WriteDigits(p, static_cast<std::uint64_t>(h / 1000));
+  std::uint64_t frac = static_cast<std::uint64_t>(h % 1000);
+  if (frac == 0) return p;
+  int digits = 3;
+  while (frac % 10 == 0) {
+    frac /= 10;
+    --digits;
   }
+  *p++ = '.';
+  return WriteDigits(p, frac, digits);
+}
+
+void AppendInteger(std::string& out, std::int64_t v) {
+  char buf[kMaxNumberChars];
+  out.append(buf, WriteInteger(buf, v));
 }
 
 void AppendDate(std::string& out, Date d) {
@@ -161,26 +191,13 @@ void AppendDate(std::string& out, Date d) {
 }
 
 void AppendPounds(std::string& out, Pence p) {
-  const bool negative = p < 0;
-  const std::uint64_t a = negative ? static_cast<std::uint64_t>(0) - static_cast<std::uint64_t>(p)
-                                   : static_cast<std::uint64_t>(p);
-  out.append(negative ? "-\xC2\xA3" : "\xC2\xA3");
-  AppendDigits(out, a / 100);
-  out.push_back('.');
-  AppendDigits(out, a % 100, 2);
+  char buf[kMaxNumberChars];
+  out.append(buf, WritePounds(buf, p));
 }
 
 void AppendHours(std::string& out, MilliHours h) {
-  AppendDigits(out, static_cast<std::uint64_t>(h / 1000));
-  std::uint64_t frac = static_cast<std::uint64_t>(h % 1000);
-  if (frac == 0) return;
-  int digits = 3;
-  while (frac % 10 == 0) {
-    frac /= 10;
-    --digits;
-  }
-  out.push_back('.');
-  AppendDigits(out, frac, digits);
+  char buf[kMaxNumberChars];
+  out.append(buf, WriteHours(buf, h));
 }
 
 std::string FormatDate(Date d) {

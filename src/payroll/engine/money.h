@@ -4,6 +4,7 @@
 // Thread-safe: pure functions.
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -50,6 +51,12 @@ void AppendDate(std::string& out, Date d);
 void AppendPounds(std::string& out, Pence p);
 void AppendHours(std::string& out, MilliHours h);
 void AppendInteger(std::string& out, std::int64_t v);
+// The same written at `p`, which has room for kMaxNumberChars; each returns the end. For writers
+// that build a line in a local buffer and append it once.
+inline constexpr std::size_t kMaxNumberChars = 32;
+char* WritePounds(char* p, Pence v);
+char* WriteHours(char* p, MilliHours h);
+char* WriteInteger(char* p, std::int64_t v);
 
 namespace internal {
 // MulDivRoundHalfUp in 128-bit arithmetic, for products that may not fit in 63 bits.
