@@ -399,19 +399,35 @@ class RowProcessor {
   void Write(std::string& out, long long line_no, const Payslip& s, std::string_view start,
              const Finding& f) {
     if (format_ == OutputFormat::kCsv) {
-      AppendInt(out, line_no);
-      out.push_back(',');
-      AppendCsvField(out, s.worker_ref);
-      out.push_back(',');
-      out.append(start);
-      out.push_back(',');
-      out.append(RuleName(f.rule));
-      out.push_back(',');
-      out.append(SeverityName(f.severity));
-      for (Pence v : {f.required, f.paid, f.shortfall, f.arrears}) {
-        out.push_back(',');
-        AppendInt(out, v);
+      // The columns before the message are built in a local buffer and appended once (a worker
+      // reference that needs quotes, or a long one, goes through AppendCsvField).
+      char buf[256];
+      char* p = buf;
+      const auto put = [&p](std::string_view v) {
+        std::memcpy(p, v.data(), v.size());
+        p += v.size();
+      };
+      p = WriteInteger(p, line_no);
+      *p++ = ',';
+      if (s.worker_ref.size() <= 64 && !NeedsCsvQuotes(s.worker_ref)) {
+        put(s.worker_ref);
+      } else {
+        out.append(buf, p);
+        AppendCsvField(out, s.worker_ref);
+        p = buf;
       }
+      *p++ = ',';
+      put(start);  // 10 bytes: a date ParseIsoDate accepted
+      *p++ = ',';
+      put(RuleName(f.rule));  // at most 29 bytes
+      *p++ = ',';
+      put(SeverityName(f.severity));
+      for (Pence v : {f.required, f.paid, f.shortfall, f.arrears}) {
+        *p++ = ',';
+        p = WriteInteger(p, v);
+      }
+      // At most 20 + 1 + 64 + 1 + 10 + 1 + 29 + 1 + 9 + 4 * (1 + 20) = 220 bytes.
+      out.append(buf, p);
       for (std::string_view lang : csv_languages_) {
         out.push_back(',');
         AppendCsvExplanation(out, f, lang);
