@@ -158,6 +158,20 @@ struct Totals {
   }
 };
 
+// Totals by worker or provider reference. Lookups take the reference as it is in the row (a
+// string_view): no std::string is built for a reference already counted.
+struct RefHash {
+  using is_transparent = void;
+  size_t operator()(std::string_view v) const { return std::hash<std::string_view>{}(v); }
+};
+using TotalsByRef = std::unordered_map<std::string, Totals, RefHash, std::equal_to<>>;
+
+void AddTotals(TotalsByRef& map, std::string_view ref, const Totals& t) {
+  auto it = map.find(ref);
+  if (it == map.end()) it = map.emplace(std::string(ref), Totals{}).first;
+  it->second.Add(t);
+}
+
 // What one worker thread produced for its part of a block.
 struct PartResult {
   std::string output;  // formatted findings
@@ -167,8 +181,8 @@ struct PartResult {
   std::array<long long, kRuleCount> by_rule{};
   Pence shortfall = 0;
   Pence arrears = 0;
-  std::unordered_map<std::string, Totals> workers;
-  std::unordered_map<std::string, Totals> providers;
+  TotalsByRef workers;
+  TotalsByRef providers;
 
   // Empties the result for the next block but keeps its memory: the output string of a block is
   // tens of MiB, and growing a fresh one for every block cost reallocation copies and page faults
@@ -387,8 +401,8 @@ class RowProcessor {
       row_totals.arrears += f.arrears;
       Write(r.output, line_no, s, start, f);
     }
-    if (keep_worker_totals_) r.workers[std::string(s.worker_ref)].Add(row_totals);
-    if (!s.provider_ref.empty()) r.providers[std::string(s.provider_ref)].Add(row_totals);
+    if (keep_worker_totals_) AddTotals(r.workers, s.worker_ref, row_totals);
+    if (!s.provider_ref.empty()) AddTotals(r.providers, s.provider_ref, row_totals);
   }
 
  private:
@@ -654,7 +668,7 @@ core::Result<FileCheckSummary> CheckPayslipFile(const FileCheckOptions& o) {
   const Checker checker(*o.rules, o.as_of);
   const int threads = std::max(1, o.threads);
   FileCheckSummary summary;
-  std::unordered_map<std::string, Totals> workers, providers;
+  TotalsByRef workers, providers;
   // One block in flight: mapped, cut into parts, checked by the worker threads.
   struct Block {
     std::unique_ptr<core::FileMapping> map;
@@ -765,8 +779,8 @@ core::Result<FileCheckSummary> CheckPayslipFile(const FileCheckOptions& o) {
       }
       summary.total_shortfall += r.shortfall;
       summary.total_arrears += r.arrears;
-      for (auto& [k, v] : r.workers) workers[k].Add(v);
-      for (auto& [k, v] : r.providers) providers[k].Add(v);
+      for (auto& [k, v] : r.workers) AddTotals(workers, k, v);
+      for (auto& [k, v] : r.providers) AddTotals(providers, k, v);
     }
   };
 
