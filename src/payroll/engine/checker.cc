@@ -1,6 +1,7 @@
 #include "payroll/engine/checker.h"
 
 #include <algorithm>
+#include <cstring>
 
 namespace kenes::payroll {
 
@@ -55,18 +56,23 @@ Pence Checker::Revalue(Pence shortfall, Pence rate_then, const AgeBand& band_the
   return std::max(shortfall, MulDivRoundHalfUp(shortfall, rate_now, rate_then));
 }
 
-Findings Checker::Check(const Payslip& s) const { return Check(s, *rules_.WageOn(s.period_start)); }
+Findings Checker::Check(const Payslip& s) const {
+  Findings out;
+  Check(s, *rules_.WageOn(s.period_start), &out);
+  return out;
+}
 
 std::string_view Checker::CheckInto(const Payslip& s, Findings* out) const {
   const WagePeriod* rates = rules_.WageOn(s.period_start);  // looked up once per row
   if (const auto why = Invalid(s, rates); !why.empty()) return why;
-  *out = Check(s, *rates);
+  Check(s, *rates, out);
   return {};
 }
 
-Findings Checker::Check(const Payslip& s, const WagePeriod& w) const {
-  Findings out;
-  const int age = AgeOn(s.date_of_birth, s.period_start);
+void Checker::Check(const Payslip& s, const WagePeriod& w, Findings* found) const {
+  Findings& out = *found;
+  out.count = 0;
+  const int age = s.age_on_start >= 0 ? s.age_on_start : AgeOn(s.date_of_birth, s.period_start);
   const AgeBand& band = w.BandFor(age);
   const Pence rate = s.apprentice ? w.apprentice_rate : band.rate;
   const int prp_days = s.period_end.days - s.period_start.days + 1;
@@ -167,7 +173,6 @@ Findings Checker::Check(const Payslip& s, const WagePeriod& w) const {
       }
     }
   }
-  return out;
 }
 
 namespace {
@@ -180,25 +185,56 @@ struct Hours {
 struct Int {
   std::int64_t v;
 };
-// Appends text and amounts to a string without temporaries.
-struct Text {
-  std::string& out;
+// Builds text and amounts in a local buffer and appends it to a string in one go: an explanation
+// is a dozen pieces, and appending each to the output string checked and grew it every time.
+class Text {
+ public:
+  explicit Text(std::string& out) : out_(out) {}
+  ~Text() { Flush(); }
+  Text(const Text&) = delete;
+  Text& operator=(const Text&) = delete;
+
   Text& operator<<(std::string_view s) {
-    out.append(s);
+    if (s.size() > Room()) {
+      Flush();
+      if (s.size() > sizeof buf_) {  // only a very long band name
+        out_.append(s);
+        return *this;
+      }
+    }
+    std::memcpy(end_, s.data(), s.size());
+    end_ += s.size();
     return *this;
   }
   Text& operator<<(Pounds p) {
-    AppendPounds(out, p.v);
+    MakeRoom();
+    end_ = WritePounds(end_, p.v);
     return *this;
   }
   Text& operator<<(Hours h) {
-    AppendHours(out, h.v);
+    MakeRoom();
+    end_ = WriteHours(end_, h.v);
     return *this;
   }
   Text& operator<<(Int i) {
-    AppendInteger(out, i.v);
+    MakeRoom();
+    end_ = WriteInteger(end_, i.v);
     return *this;
   }
+
+ private:
+  size_t Room() const { return static_cast<size_t>(buf_ + sizeof buf_ - end_); }
+  void MakeRoom() {
+    if (Room() < kMaxNumberChars) Flush();
+  }
+  void Flush() {
+    out_.append(buf_, end_);
+    end_ = buf_;
+  }
+
+  std::string& out_;
+  char buf_[512];
+  char* end_ = buf_;
 };
 }  // namespace
 
@@ -215,7 +251,7 @@ void AppendExplanation(std::string& out, const Finding& f, std::string_view lang
   const Int days{f.days};
   const std::string_view band = f.band;
   const bool ru = lang == "ru", kk = lang == "kk";
-  Text t{out};
+  Text t(out);
   switch (f.rule) {
     case RuleId::kNmwUnderpayment:
       if (ru) {

@@ -29,6 +29,10 @@ struct Payslip {
   Pence recruitment_fee = 0;
   bool seasonal = false;
   bool apprentice = false;
+  // Optional: the worker's age on period_start, when the caller has it already (the file reader
+  // works it out from the parsed years, months and days). Negative: the checker works it out.
+  // When set, it must equal AgeOn(date_of_birth, period_start).
+  int age_on_start = -1;
 };
 
 enum class RuleId {
@@ -79,14 +83,17 @@ class Checker {
   Findings Check(const Payslip& slip) const;
 
   // Invalid() then Check() in one call: the reason `slip` cannot be checked (then `out` is
-  // untouched), or empty with the findings in `out`.
+  // untouched), or empty with the findings in `out` (whatever it held before is replaced, so
+  // callers may reuse one Findings for every row).
   std::string_view CheckInto(const Payslip& slip, Findings* out) const;
 
   const Rules& rules() const { return rules_; }
 
  private:
   std::string_view Invalid(const Payslip& slip, const WagePeriod* rates) const;
-  Findings Check(const Payslip& slip, const WagePeriod& rates) const;
+  // Fills `out` in place: a Findings is about 500 bytes, and returning one by value for every
+  // row cost a zeroing and a copy.
+  void Check(const Payslip& slip, const WagePeriod& rates, Findings* out) const;
   Pence Revalue(Pence shortfall, Pence rate_then, const AgeBand& band_then, bool apprentice) const;
 
   const Rules& rules_;

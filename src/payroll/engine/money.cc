@@ -1,22 +1,62 @@
 #include "payroll/engine/money.h"
 
-#include <chrono>
 #include <cstdio>
 
 namespace kenes::payroll {
 namespace {
 
-using std::chrono::day;
-using std::chrono::month;
-using std::chrono::sys_days;
-using std::chrono::year;
-using std::chrono::year_month_day;
+// Calendar arithmetic on plain integers (the proleptic Gregorian calendar, any year): the engine
+// converts dates for every row, and std::chrono's calendar types cost more than this (validity
+// checks, conversions through several types). Years are counted from 1 March, so that the leap
+// day is the last of its year; a 400-year era has 146097 days.
+constexpr std::int32_t kDaysTo1970 = 719468;  // from 0000-03-01 to 1970-01-01
+constexpr int kDaysPerEra = 146097;
 
-year_month_day ToCivil(Date d) { return year_month_day{sys_days{std::chrono::days{d.days}}}; }
+// a / b rounded down, for b > 0 (eras before year 0 have negative numbers).
+constexpr int FloorDiv(int a, int b) { return a / b - (a % b < 0 ? 1 : 0); }
 
-Date FromCivil(const year_month_day& ymd) {
-  return Date{static_cast<std::int32_t>(sys_days{ymd}.time_since_epoch().count())};
+constexpr bool IsLeap(int y) { return y % 4 == 0 && (y % 100 != 0 || y % 400 == 0); }
+
+constexpr unsigned DaysInMonth(int y, unsigned m) {
+  constexpr unsigned kDays[12] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+  return kDays[m - 1] + (m == 2 && IsLeap(y) ? 1 : 0);
 }
+
+// REQUIRES: 1 <= m <= 12, 1 <= d <= DaysInMonth(y, m).
+constexpr Date DaysFromCivil(int y, unsigned m, unsigned d) {
+  const int y_march = y - (m <= 2 ? 1 : 0);  // the year that starts on 1 March
+  const int era = FloorDiv(y_march, 400);
+  const auto year_of_era = static_cast<unsigned>(y_march - era * 400);           // 0-399
+  const unsigned day_of_year = (153 * (m > 2 ? m - 3 : m + 9) + 2) / 5 + d - 1;  // 0-365
+  const unsigned day_of_era =
+      year_of_era * 365 + year_of_era / 4 - year_of_era / 100 + day_of_year;  // 0-146096
+  // In 64 bits: near the ends of the int32 range of days, era * 146097 passes INT_MAX.
+  return Date{
+      static_cast<std::int32_t>(std::int64_t{era} * kDaysPerEra + day_of_era - kDaysTo1970)};
+}
+
+constexpr YearMonthDay CivilFromDays(Date date) {
+  // In 64 bits so that no int32 day number overflows on the shift.
+  const std::int64_t z = static_cast<std::int64_t>(date.days) + kDaysTo1970;
+  const std::int64_t era = (z >= 0 ? z : z - (kDaysPerEra - 1)) / kDaysPerEra;
+  const auto day_of_era = static_cast<unsigned>(z - era * kDaysPerEra);  // 0-146096
+  const unsigned year_of_era =
+      (day_of_era - day_of_era / 1460 + day_of_era / 36524 - day_of_era / 146096) / 365;  // 0-399
+  const unsigned day_of_year =
+      day_of_era - (365 * year_of_era + year_of_era / 4 - year_of_era / 100);  // 0-365
+  const unsigned month_from_march = (5 * day_of_year + 2) / 153;               // 0-11
+  const unsigned day = day_of_year - (153 * month_from_march + 2) / 5 + 1;     // 1-31
+  const unsigned month = month_from_march < 10 ? month_from_march + 3 : month_from_march - 9;
+  const auto year =
+      static_cast<int>(static_cast<std::int64_t>(year_of_era) + era * 400 + (month <= 2 ? 1 : 0));
+  return YearMonthDay{year, month, day};
+}
+
+static_assert(DaysFromCivil(1970, 1, 1).days == 0);
+static_assert(DaysFromCivil(2000, 3, 1).days == 11017);
+static_assert(DaysFromCivil(1600, 1, 1).days == -135140);
+static_assert(CivilFromDays(Date{11016}).month == 2 && CivilFromDays(Date{11016}).day == 29);
+static_assert(CivilFromDays(Date{-135140}).year == 1600 && CivilFromDays(Date{-1}).year == 1969);
 
 // Parses digits with an optional '.' and up to `scale_digits` decimals into an integer scaled by
 // 10^scale_digits.
@@ -61,35 +101,33 @@ std::optional<int> ParseCount(std::string_view text) {
 }
 
 std::optional<Date> ParseIsoDate(std::string_view s) {
+  YearMonthDay ymd;
+  return ParseIsoDate(s, &ymd);
+}
+
+std::optional<Date> ParseIsoDate(std::string_view s, YearMonthDay* ymd) {
+  // Fixed positions, no loops: every row has three dates. A byte that is not a digit gives a
+  // value above 9 (unsigned arithmetic wraps below '0').
   if (s.size() != 10 || s[4] != '-' || s[7] != '-') return std::nullopt;
-  int parts[3] = {0, 0, 0};
-  const size_t starts[3] = {0, 5, 8};
-  const size_t lens[3] = {4, 2, 2};
-  for (int p = 0; p < 3; ++p) {
-    for (size_t k = 0; k < lens[p]; ++k) {
-      const char c = s[starts[p] + k];
-      if (c < '0' || c > '9') return std::nullopt;
-      parts[p] = parts[p] * 10 + (c - '0');
-    }
+  const auto digit = [&](size_t i) { return static_cast<unsigned>(s[i]) - '0'; };
+  const unsigned y0 = digit(0), y1 = digit(1), y2 = digit(2), y3 = digit(3), m0 = digit(5),
+                 m1 = digit(6), d0 = digit(8), d1 = digit(9);
+  // `|` rather than `||`: one test instead of eight branches.
+  if ((y0 > 9) | (y1 > 9) | (y2 > 9) | (y3 > 9) | (m0 > 9) | (m1 > 9) | (d0 > 9) | (d1 > 9)) {
+    return std::nullopt;
   }
-  const int y = parts[0];
-  const unsigned m = static_cast<unsigned>(parts[1]), d = static_cast<unsigned>(parts[2]);
-  if (y < 1900 || y > 2200 || m < 1 || m > 12 || d < 1) return std::nullopt;
-  static constexpr unsigned kDays[12] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
-  const bool leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
-  if (d > kDays[m - 1] + (m == 2 && leap ? 1 : 0)) return std::nullopt;
-  // Days from the civil date (H. Hinnant), years >= 1900 so no negative eras.
-  const int yy = y - (m <= 2 ? 1 : 0);
-  const unsigned era = static_cast<unsigned>(yy) / 400;
-  const unsigned yoe = static_cast<unsigned>(yy) - era * 400;
-  const unsigned doy = (153 * (m > 2 ? m - 3 : m + 9) + 2) / 5 + d - 1;
-  const unsigned doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-  return Date{static_cast<std::int32_t>(era * 146097 + doe) - 719468};
+  const int y = static_cast<int>(y0 * 1000 + y1 * 100 + y2 * 10 + y3);
+  const unsigned m = m0 * 10 + m1, d = d0 * 10 + d1;
+  if (y < 1900 || y > 2200 || m < 1 || m > 12 || d < 1 || d > DaysInMonth(y, m)) {
+    return std::nullopt;
+  }
+  *ymd = YearMonthDay{y, m, d};
+  return DaysFromCivil(y, m, d);
 }
 
 namespace {
-// Appends the decimal digits of v, at least `min_digits` of them.
-void AppendDigits(std::string& out, std::uint64_t v, int min_digits = 1) {
+// Writes the decimal digits of v, at least `min_digits` of them, at `p`; returns the end.
+char* WriteDigits(char* p, std::uint64_t v, int min_digits = 1) {
   char buf[24];
   int n = 0;
   do {
@@ -97,52 +135,69 @@ void AppendDigits(std::string& out, std::uint64_t v, int min_digits = 1) {
     v /= 10;
   } while (v != 0);
   while (n < min_digits) buf[n++] = '0';
-  const size_t at = out.size();
-  out.resize(at + static_cast<size_t>(n));
-  char* p = out.data() + at;
   while (n > 0) *p++ = buf[--n];
+  return p;
+}
+
+void AppendDigits(std::string& out, std::uint64_t v, int min_digits = 1) {
+  char buf[24];
+  out.append(buf, WriteDigits(buf, v, min_digits));
 }
 }  // namespace
 
-void AppendInteger(std::string& out, std::int64_t v) {
-  if (v < 0) {
-    out.push_back('-');
-    AppendDigits(out, static_cast<std::uint64_t>(0) - static_cast<std::uint64_t>(v));
-  } else {
-    AppendDigits(out, static_cast<std::uint64_t>(v));
-  }
+char* WriteInteger(char* p, std::int64_t v) {
+  if (v >= 0) return WriteDigits(p, static_cast<std::uint64_t>(v));
+  *p++ = '-';
+  return WriteDigits(p, static_cast<std::uint64_t>(0) - static_cast<std::uint64_t>(v));
 }
 
-void AppendDate(std::string& out, Date d) {
-  const auto ymd = ToCivil(d);
-  AppendDigits(out, static_cast<std::uint64_t>(static_cast<int>(ymd.year())), 4);
-  out.push_back('-');
-  AppendDigits(out, static_cast<unsigned>(ymd.month()), 2);
-  out.push_back('-');
-  AppendDigits(out, static_cast<unsigned>(ymd.day()), 2);
+char* WritePounds(char* p, Pence v) {
+  const bool negative = v < 0;
+  const std::uint64_t a = negative ? static_cast<std::uint64_t>(0) - static_cast<std::uint64_t>(v)
+                                   : static_cast<std::uint64_t>(v);
+  if (negative) *p++ = '-';
+  *p++ = '\xC2';  // "£" in UTF-8
+  *p++ = '\xA3';
+  p = WriteDigits(p, a / 100);
+  *p++ = '.';
+  return WriteDigits(p, a % 100, 2);
 }
 
-void AppendPounds(std::string& out, Pence p) {
-  const bool negative = p < 0;
-  const std::uint64_t a = negative ? static_cast<std::uint64_t>(0) - static_cast<std::uint64_t>(p)
-                                   : static_cast<std::uint64_t>(p);
-  out.append(negative ? "-\xC2\xA3" : "\xC2\xA3");
-  AppendDigits(out, a / 100);
-  out.push_back('.');
-  AppendDigits(out, a % 100, 2);
-}
-
-void AppendHours(std::string& out, MilliHours h) {
-  AppendDigits(out, static_cast<std::uint64_t>(h / 1000));
+char* WriteHours(char* p, MilliHours h) {
+  p = WriteDigits(p, static_cast<std::uint64_t>(h / 1000));
   std::uint64_t frac = static_cast<std::uint64_t>(h % 1000);
-  if (frac == 0) return;
+  if (frac == 0) return p;
   int digits = 3;
   while (frac % 10 == 0) {
     frac /= 10;
     --digits;
   }
-  out.push_back('.');
-  AppendDigits(out, frac, digits);
+  *p++ = '.';
+  return WriteDigits(p, frac, digits);
+}
+
+void AppendInteger(std::string& out, std::int64_t v) {
+  char buf[kMaxNumberChars];
+  out.append(buf, WriteInteger(buf, v));
+}
+
+void AppendDate(std::string& out, Date d) {
+  const YearMonthDay c = CivilFromDays(d);
+  AppendDigits(out, static_cast<std::uint64_t>(c.year), 4);
+  out.push_back('-');
+  AppendDigits(out, c.month, 2);
+  out.push_back('-');
+  AppendDigits(out, c.day, 2);
+}
+
+void AppendPounds(std::string& out, Pence p) {
+  char buf[kMaxNumberChars];
+  out.append(buf, WritePounds(buf, p));
+}
+
+void AppendHours(std::string& out, MilliHours h) {
+  char buf[kMaxNumberChars];
+  out.append(buf, WriteHours(buf, h));
 }
 
 std::string FormatDate(Date d) {
@@ -167,33 +222,28 @@ std::string FormatHours(MilliHours h) {
 // the one non-ISO type as intended under -Wpedantic.
 __extension__ typedef __int128 Wide;
 
-std::int64_t MulDivRoundHalfUp(std::int64_t a, std::int64_t b, std::int64_t c) {
-  // Most products fit in 63 bits; the wide division is only for those that do not.
-  if (a < (std::int64_t{1} << 31) && b < (std::int64_t{1} << 30) && c < (std::int64_t{1} << 61)) {
-    return (a * b * 2 + c) / (c * 2);
-  }
+std::int64_t internal::MulDivRoundHalfUpWide(std::int64_t a, std::int64_t b, std::int64_t c) {
   const Wide product = static_cast<Wide>(a) * b;
   return static_cast<std::int64_t>((product * 2 + c) / (static_cast<Wide>(c) * 2));
 }
 
-int AgeOn(Date born, Date on) {
-  const auto b = ToCivil(born);
-  const auto o = ToCivil(on);
-  int age = static_cast<int>(o.year()) - static_cast<int>(b.year());
-  const unsigned bm = static_cast<unsigned>(b.month()), bd = static_cast<unsigned>(b.day());
-  const unsigned om = static_cast<unsigned>(o.month()), od = static_cast<unsigned>(o.day());
-  if (om < bm || (om == bm && od < bd)) --age;
+int AgeOn(Date born, Date on) { return AgeOn(CivilFromDays(born), CivilFromDays(on)); }
+
+int AgeOn(const YearMonthDay& b, const YearMonthDay& o) {
+  int age = o.year - b.year;
+  if (o.month < b.month || (o.month == b.month && o.day < b.day)) --age;
   return age;
 }
 
 Date LastDayOfOneMonthFrom(Date start) {
-  const auto s = ToCivil(start);
-  const std::chrono::year_month next =
-      std::chrono::year_month{s.year(), s.month()} + std::chrono::months{1};
-  const year_month_day same_day_next_month = next / s.day();
-  if (same_day_next_month.ok()) return Date{FromCivil(same_day_next_month).days - 1};
-  // The day does not exist next month (31 Jan): the period may run to that month's end.
-  return FromCivil(next / std::chrono::last);
+  const YearMonthDay s = CivilFromDays(start);
+  const int year = s.month == 12 ? s.year + 1 : s.year;
+  const unsigned month = s.month == 12 ? 1 : s.month + 1;
+  const unsigned last = DaysInMonth(year, month);
+  // The same day next month, less a day; when that day does not exist (31 Jan), the period may
+  // run to the end of the next month.
+  if (s.day <= last) return Date{DaysFromCivil(year, month, s.day).days - 1};
+  return DaysFromCivil(year, month, last);
 }
 
 }  // namespace kenes::payroll

@@ -4,6 +4,7 @@
 // Thread-safe: pure functions.
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -27,8 +28,18 @@ std::optional<Pence> ParsePounds(std::string_view text);
 std::optional<MilliHours> ParseHours(std::string_view text);
 // A non-negative integer of at most 9 digits.
 std::optional<int> ParseCount(std::string_view text);
+// A date's calendar fields (the proleptic Gregorian calendar).
+struct YearMonthDay {
+  int year = 1970;
+  unsigned month = 1;  // 1-12
+  unsigned day = 1;    // 1-31
+};
+
 // Strict "YYYY-MM-DD" with a real calendar day, years 1900-2200.
 std::optional<Date> ParseIsoDate(std::string_view text);
+// The same, and when the text is a date, its fields in `*ymd` (which saves converting the day
+// number back for AgeOn). REQUIRES: ymd != nullptr.
+std::optional<Date> ParseIsoDate(std::string_view text, YearMonthDay* ymd);
 
 std::string FormatDate(Date d);
 // "£1,234.56" style without separators: "£1234.56"; negative as "-£0.01".
@@ -40,13 +51,33 @@ void AppendDate(std::string& out, Date d);
 void AppendPounds(std::string& out, Pence p);
 void AppendHours(std::string& out, MilliHours h);
 void AppendInteger(std::string& out, std::int64_t v);
+// The same written at `p`, which has room for kMaxNumberChars; each returns the end. For writers
+// that build a line in a local buffer and append it once.
+inline constexpr std::size_t kMaxNumberChars = 32;
+char* WritePounds(char* p, Pence v);
+char* WriteHours(char* p, MilliHours h);
+char* WriteInteger(char* p, std::int64_t v);
+
+namespace internal {
+// MulDivRoundHalfUp in 128-bit arithmetic, for products that may not fit in 63 bits.
+std::int64_t MulDivRoundHalfUpWide(std::int64_t a, std::int64_t b, std::int64_t c);
+}  // namespace internal
 
 // a * b / c, rounded to the nearest integer, halves up. REQUIRES: a, b >= 0, c > 0.
-std::int64_t MulDivRoundHalfUp(std::int64_t a, std::int64_t b, std::int64_t c);
+// Inline because most calls divide by a constant (1000 milli-hours, 7 days), which the compiler
+// then turns into a multiplication instead of a 64-bit division.
+inline std::int64_t MulDivRoundHalfUp(std::int64_t a, std::int64_t b, std::int64_t c) {
+  // a < 2^31 and b < 2^30: 2ab + c < 2^62 + 2^61, no overflow.
+  if (a < (std::int64_t{1} << 31) && b < (std::int64_t{1} << 30) && c < (std::int64_t{1} << 61)) {
+    return (a * b * 2 + c) / (c * 2);
+  }
+  return internal::MulDivRoundHalfUpWide(a, b, c);
+}
 
 // Whole years of age on `on` for someone born on `born` (a birthday counts from its day; 29
 // February birthdays count from 1 March in common years).
 int AgeOn(Date born, Date on);
+int AgeOn(const YearMonthDay& born, const YearMonthDay& on);
 // The last day a pay reference period starting on `start` may have: one month later, less a
 // day (31 Jan -> 28/29 Feb, 16 Mar -> 15 Apr).
 Date LastDayOfOneMonthFrom(Date start);

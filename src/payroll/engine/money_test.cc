@@ -55,6 +55,27 @@ TEST(MoneyTest, AgeCountsFromTheBirthday) {
   EXPECT_EQ(AgeOn(D("2004-02-29"), D("2024-02-29")), 20);
 }
 
+TEST(MoneyTest, DateFieldsAgreeWithTheDayNumber) {
+  YearMonthDay ymd;
+  const auto d = ParseIsoDate("2024-02-29", &ymd);
+  ASSERT_TRUE(d.has_value());
+  EXPECT_EQ(ymd.year, 2024);
+  EXPECT_EQ(ymd.month, 2u);
+  EXPECT_EQ(ymd.day, 29u);
+  EXPECT_EQ(*d, D("2024-02-29"));
+  EXPECT_FALSE(ParseIsoDate("2023-02-29", &ymd).has_value());
+  // The age from the fields is the age from the day numbers, across birthdays and leap days.
+  for (const char* born : {"2004-02-29", "2004-03-01", "1999-12-31", "2001-01-01"}) {
+    YearMonthDay b;
+    ASSERT_TRUE(ParseIsoDate(born, &b));
+    for (int day = D("2020-01-01").days; day < D("2026-01-01").days; ++day) {
+      YearMonthDay o;
+      ASSERT_TRUE(ParseIsoDate(FormatDate(Date{day}), &o));
+      EXPECT_EQ(AgeOn(b, o), AgeOn(D(born), Date{day})) << born << " " << FormatDate(Date{day});
+    }
+  }
+}
+
 TEST(MoneyTest, OneMonthPeriods) {
   EXPECT_EQ(LastDayOfOneMonthFrom(D("2019-03-16")), D("2019-04-15"));
   EXPECT_EQ(LastDayOfOneMonthFrom(D("2025-01-01")), D("2025-01-31"));

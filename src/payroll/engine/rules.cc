@@ -109,12 +109,47 @@ const AgeBand& WagePeriod::BandFor(int age) const {
   return bands.back();
 }
 
-const WagePeriod* Rules::WageOn(Date day) const { return InForce(wages_, day); }
+void DayIndex::Build(const std::vector<Date>& froms) {
+  // Rules files span decades (about 20 KB of slots for 1999-2026); the limits only keep a
+  // malformed file from costing much memory (a binary search answers then).
+  *this = DayIndex();
+  if (froms.empty() || froms.size() > 65535 ||
+      static_cast<std::int64_t>(froms.back().days) - froms.front().days > (1 << 20)) {
+    return;
+  }
+  first_ = froms.front();
+  last_ = froms.back();
+  last_entry_ = static_cast<int>(froms.size()) - 1;
+  slots_.resize(static_cast<size_t>(last_.days - first_.days));
+  for (size_t i = 0; i + 1 < froms.size(); ++i) {
+    std::fill(slots_.begin() + (froms[i].days - first_.days),
+              slots_.begin() + (froms[i + 1].days - first_.days), static_cast<std::uint16_t>(i));
+  }
+  ok_ = true;
+}
+
+namespace {
+template <typename Entry>
+const Entry* Lookup(const std::vector<Entry>& entries, const DayIndex& index, Date day) {
+  if (!index.ok()) return InForce(entries, day);
+  const int i = index.Find(day);
+  return i < 0 ? nullptr : &entries[static_cast<size_t>(i)];
+}
+
+template <typename Entry>
+std::vector<Date> Froms(const std::vector<Entry>& entries) {
+  std::vector<Date> froms;
+  for (const auto& e : entries) froms.push_back(e.from);
+  return froms;
+}
+}  // namespace
+
+const WagePeriod* Rules::WageOn(Date day) const { return Lookup(wages_, wage_index_, day); }
 const SeasonalMinimum* Rules::SeasonalMinimumOn(Date day) const {
-  return InForce(seasonal_minimum_, day);
+  return Lookup(seasonal_minimum_, seasonal_minimum_index_, day);
 }
 const SeasonalHours* Rules::SeasonalHoursOn(Date day) const {
-  return InForce(seasonal_hours_, day);
+  return Lookup(seasonal_hours_, seasonal_hours_index_, day);
 }
 
 core::Result<Rules> Rules::Parse(std::string_view toml_text, const std::string& name) {
@@ -236,6 +271,9 @@ core::Result<Rules> Rules::Parse(std::string_view toml_text, const std::string& 
   CheckAscending(rules.seasonal_minimum_, "seasonal_minimum", p);
   CheckAscending(rules.seasonal_hours_, "seasonal_hours", p);
   if (!p.empty()) return core::Fail(ErrorCode::kInvalidArgument, p.text());
+  rules.wage_index_.Build(Froms(rules.wages_));
+  rules.seasonal_minimum_index_.Build(Froms(rules.seasonal_minimum_));
+  rules.seasonal_hours_index_.Build(Froms(rules.seasonal_hours_));
   return rules;
 }
 

@@ -94,5 +94,19 @@ source = "s"
   EXPECT_EQ(syntax.error().message.rfind("syntax.toml:1:", 0), 0u) << syntax.error().message;
 }
 
+TEST(RulesTest, DayLookupsMatchTheEntryInForce) {
+  // The day index against a plain scan, from before the first entry to after the last.
+  const Rules& rules = Rules::Builtin();
+  const auto& wages = rules.wage_periods();
+  ASSERT_FALSE(wages.empty());
+  for (int day = wages.front().from.days - 3; day <= wages.back().from.days + 3; ++day) {
+    const WagePeriod* want = nullptr;
+    for (const auto& w : wages) {
+      if (w.from.days <= day) want = &w;
+    }
+    EXPECT_EQ(rules.WageOn(Date{day}), want) << FormatDate(Date{day});
+  }
+}
+
 }  // namespace
 }  // namespace kenes::payroll
