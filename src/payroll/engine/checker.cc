@@ -195,6 +195,7 @@ class Text {
   Text& operator=(const Text&) = delete;
 
   Text& operator<<(std::string_view s) {
+    if (s.empty()) return *this;  // memcpy from an empty view's null data is undefined
     if (s.size() > Room()) {
       Flush();
       if (s.size() > sizeof buf_) {  // only a very long band name

@@ -418,6 +418,7 @@ class RowProcessor {
       char buf[256];
       char* p = buf;
       const auto put = [&p](std::string_view v) {
+        if (v.empty()) return;  // an empty view's data may be null: no memcpy from it
         std::memcpy(p, v.data(), v.size());
         p += v.size();
       };
