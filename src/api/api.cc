@@ -1033,6 +1033,39 @@ void Api::AddRegistryRoutes() {
     return r;
   });
 
+  // A merge patch: the fields sent replace the stored ones, null or "" clears one, the rest stay.
+  Add("PATCH", "/api/v1/workers/{worker_id}", [this](RequestContext& ctx) {
+    const long long id = ctx.IdParam("worker_id");
+    auto body = JsonBody::Parse(ctx.request);
+    const auto current = Ok(registry_.Get(ctx.who(), id, ctx.request_id));
+    registry::WorkerInput in;
+    for (std::size_t f = 0; f < registry::kPersonalFieldCount; ++f) {
+      const std::string key = registry::kPersonalFields[f];
+      in.personal[f] = current.personal[f];
+      if (!body.Raw().contains(key)) continue;
+      if (body.Raw()[key].is_null()) {
+        body.MarkRead(key);
+        in.personal[f].reset();
+        continue;
+      }
+      auto v = body.OptionalString(key, 200);
+      if (v && !v->empty()) {
+        in.personal[f] = std::move(*v);
+      } else {
+        in.personal[f].reset();
+      }
+    }
+    in.visa_route = body.OptionalString("visa_route", 40).value_or(current.visa_route);
+    in.visa_start = body.OptionalString("visa_start", 10).value_or(current.visa_start);
+    in.visa_end = body.OptionalString("visa_end", 10).value_or(current.visa_end);
+    in.recruitment_agency =
+        body.OptionalString("recruitment_agency", 200).value_or(current.recruitment_agency);
+    in.scheme_operator =
+        body.OptionalString("scheme_operator", 200).value_or(current.scheme_operator);
+    body.Finish();
+    return JsonResponse(200, WorkerJson(Ok(registry_.Update(ctx.who(), id, in, ctx.request_id))));
+  });
+
   // ?iin= or ?passport= looks up exactly (blind index); otherwise the agency's workers, paged.
   Add("GET", "/api/v1/workers", [this](RequestContext& ctx) {
     std::vector<registry::Worker> found;

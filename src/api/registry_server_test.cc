@@ -142,6 +142,74 @@ TEST_P(RegistryServerTest, WorkersArePlacedAtEmployersOfTheirAgencyOnly) {
   EXPECT_EQ(list.Json()["items"][0]["end_date"], "2025-10-31");
 }
 
+TEST_P(RegistryServerTest, WorkersAreCorrectedResealedAndReindexed) {
+  StartWithKey();
+  Browser fwa = SignIn("fwa.officer");
+  const long long worker = Created(fwa, "/api/v1/workers",
+                                   {{"given_name", "Aigerim"},
+                                    {"family_name", "Sultanova"},
+                                    {"iin", "990702413772"},
+                                    {"passport_number", "N11111111"},
+                                    {"phone", "+447700900001"},
+                                    {"visa_route", "seasonal"}});
+  const std::string path = "/api/v1/workers/" + std::to_string(worker);
+  auto patch = [&](Browser& b, const json& body) {
+    return b.http->Send("PATCH", path, body, b.Headers());
+  };
+  // A wrong IIN, an unknown field: refused, and the record is as it was.
+  auto bad = patch(fwa, {{"iin", "990702413773"}});
+  EXPECT_EQ(bad.status, 422) << bad.body;
+  EXPECT_EQ(patch(fwa, {{"nickname", "Aika"}}).status, 400);
+  // Another agency cannot find the worker to correct; an analyst may not write.
+  Browser mlsp = SignIn("mlsp.officer");
+  EXPECT_EQ(patch(mlsp, {{"phone", "+1"}}).status, 404);
+  EXPECT_EQ(fwa.http->Get(path, fwa.Headers(false)).Json()["phone"], "+447700900001");
+
+  // A new passport and phone, the patronymic added, the visa route cleared.
+  auto fixed = patch(fwa, {{"passport_number", "n 22222222"},
+                           {"phone", "+447700900002"},
+                           {"patronymic", "Serikovna"},
+                           {"visa_route", ""}});
+  ASSERT_EQ(fixed.status, 200) << fixed.body;
+  const json w = fwa.http->Get(path, fwa.Headers(false)).Json();
+  EXPECT_EQ(w["passport_number"], "N22222222");  // normalised as on creation
+  EXPECT_EQ(w["phone"], "+447700900002");
+  EXPECT_EQ(w["patronymic"], "Serikovna");
+  EXPECT_EQ(w["given_name"], "Aigerim");  // not sent: kept
+  EXPECT_EQ(w["date_of_birth"], "1999-07-02");
+  EXPECT_EQ(w["visa_route"], "");
+  // The blind index follows: the old passport finds nobody, the new one the worker.
+  EXPECT_EQ(fwa.http->Get("/api/v1/workers?passport=N11111111", fwa.Headers(false))
+                .Json()["items"]
+                .size(),
+            0u);
+  EXPECT_EQ(fwa.http->Get("/api/v1/workers?passport=N22222222", fwa.Headers(false))
+                .Json()["items"][0]["id"],
+            worker);
+  // null clears a personal field.
+  ASSERT_EQ(patch(fwa, {{"phone", nullptr}}).status, 200);
+  EXPECT_TRUE(fwa.http->Get(path, fwa.Headers(false)).Json()["phone"].is_null());
+  // Audited with the names of what changed, never the values; nothing in plaintext at rest.
+  const std::string detail = db_->Read([&](store::Conn& c) {
+    std::string d;
+    c.sql() << "SELECT detail FROM audit_events WHERE action = 'registry.worker.update'"
+               " ORDER BY seq LIMIT 1",
+        soci::into(d);
+    return d;
+  });
+  EXPECT_EQ(json::parse(detail)["changed"],
+            json({"patronymic", "passport_number", "phone", "visa_route"}));
+  EXPECT_EQ(detail.find("2222"), std::string::npos);
+  const long long plain = db_->Read([&](store::Conn& c) {
+    long long n = 0;
+    c.sql() << "SELECT COUNT(*) FROM workers WHERE passport_number LIKE '%2222%'"
+               " OR patronymic LIKE '%Serik%'",
+        soci::into(n);
+    return n;
+  });
+  EXPECT_EQ(plain, 0);
+}
+
 TEST_P(RegistryServerTest, CasesNameSeveralWorkersTheProviderEmployerAndAgency) {
   StartWithKey();
   Browser fwa = SignIn("fwa.officer");

@@ -3,6 +3,7 @@
 #include <cctype>
 #include <cstdio>
 #include <nlohmann/json.hpp>
+#include <tuple>
 
 #include "audit/audit_log.h"
 #include "auth/policy.h"
@@ -145,17 +146,15 @@ core::Status RegistryService::CheckKey() {
   });
 }
 
-core::Result<Worker> RegistryService::Create(const auth::Principal& who, const WorkerInput& in,
-                                             const std::string& request_id) {
-  const auth::Decision d =
-      auth::Authorize(who, auth::Action::kRegistryWrite, {who.agency, std::nullopt});
-  if (d != auth::Decision::kAllow) return tl::unexpected(Denied(d));
-  if (auto ok = RequireKey(key_); !ok) return tl::unexpected(ok.error());
-  WorkerInput w = in;
-  // Validation: IIN (check digit, date, century), date of birth, sex, and their agreement.
+namespace {
+
+// The checks a worker's record passes, new or edited: IIN (check digit, date, century), date of
+// birth, sex and their agreement; fills date of birth and sex from the IIN, normalises IIN,
+// passport and sex.
+core::Result<WorkerInput> Validated(WorkerInput w) {
   std::optional<IinInfo> iin;
   if (w.personal[kIin]) {
-    w.personal[kIin] = NormalizeIin(*w.personal[kIin]);
+    w.personal[kIin] = RegistryService::NormalizeIin(*w.personal[kIin]);
     auto valid = ValidateIin(*w.personal[kIin]);
     if (!valid) {
       return Fail(ErrorCode::kUnprocessable, "iin: " + valid.error().message, "invalid-iin");
@@ -190,17 +189,48 @@ core::Result<Worker> RegistryService::Create(const auth::Principal& who, const W
   } else if (iin) {
     w.personal[kSex] = std::string(1, iin->sex);
   }
-  if (w.personal[kPassport]) w.personal[kPassport] = NormalizePassport(*w.personal[kPassport]);
+  if (w.personal[kPassport]) {
+    w.personal[kPassport] = RegistryService::NormalizePassport(*w.personal[kPassport]);
+  }
+  return w;
+}
 
-  std::optional<std::string> sealed[kPersonalFieldCount];
-  for (std::size_t f = 0; f < kPersonalFieldCount; ++f) {
-    if (w.personal[f]) sealed[f] = key_->Seal(*w.personal[f], Context(f));
-  }
-  std::optional<std::string> iin_index, passport_index;
-  if (w.personal[kIin]) iin_index = key_->BlindIndex("iin", *w.personal[kIin]);
+// What goes into the row's columns: the blind indexes, then each personal field sealed (NULL
+// for absent), in the order of PersonalColumns().
+struct SealedRow {
+  std::string values[kPersonalFieldCount + 2];
+  soci::indicator present[kPersonalFieldCount + 2];
+};
+
+SealedRow Seal(const DataKey& key, const WorkerInput& w) {
+  std::optional<std::string> cells[kPersonalFieldCount + 2];
+  if (w.personal[kIin]) cells[0] = key.BlindIndex("iin", *w.personal[kIin]);
   if (w.personal[kPassport] && !w.personal[kPassport]->empty()) {
-    passport_index = key_->BlindIndex("passport", *w.personal[kPassport]);
+    cells[1] = key.BlindIndex("passport", *w.personal[kPassport]);
   }
+  for (std::size_t f = 0; f < kPersonalFieldCount; ++f) {
+    if (w.personal[f]) cells[2 + f] = key.Seal(*w.personal[f], Context(f));
+  }
+  SealedRow row;
+  for (std::size_t i = 0; i < kPersonalFieldCount + 2; ++i) {
+    row.values[i] = cells[i].value_or("");
+    row.present[i] = cells[i] ? soci::i_ok : soci::i_null;
+  }
+  return row;
+}
+
+}  // namespace
+
+core::Result<Worker> RegistryService::Create(const auth::Principal& who, const WorkerInput& in,
+                                             const std::string& request_id) {
+  const auth::Decision d =
+      auth::Authorize(who, auth::Action::kRegistryWrite, {who.agency, std::nullopt});
+  if (d != auth::Decision::kAllow) return tl::unexpected(Denied(d));
+  if (auto ok = RequireKey(key_); !ok) return tl::unexpected(ok.error());
+  auto valid = Validated(in);
+  if (!valid) return tl::unexpected(valid.error());
+  const WorkerInput& w = *valid;
+  SealedRow row = Seal(*key_, w);
   return db_.Write([&](store::Conn& c) -> core::Result<Worker> {
     const std::string now = core::FormatUtc(clock_.Now());
     // One INSERT with every column; absent values go in as NULL.
@@ -210,15 +240,6 @@ core::Result<Worker> RegistryService::Create(const auth::Principal& who, const W
         PersonalColumns() + ") VALUES (:a, :u, :t, :vr, :vs, :ve, :ra, :so, :ii, :pi";
     for (std::size_t f = 0; f < kPersonalFieldCount; ++f) sql += ", :f" + std::to_string(f);
     sql += ") RETURNING id";
-    std::string values[kPersonalFieldCount + 2];
-    soci::indicator present[kPersonalFieldCount + 2];
-    const std::optional<std::string>* optional[kPersonalFieldCount + 2] = {&iin_index,
-                                                                           &passport_index};
-    for (std::size_t f = 0; f < kPersonalFieldCount; ++f) optional[2 + f] = &sealed[f];
-    for (std::size_t i = 0; i < kPersonalFieldCount + 2; ++i) {
-      values[i] = optional[i]->value_or("");
-      present[i] = optional[i]->has_value() ? soci::i_ok : soci::i_null;
-    }
     long long id = 0;
     soci::statement insert(c.sql());
     insert.exchange(soci::use(who.agency));
@@ -230,7 +251,7 @@ core::Result<Worker> RegistryService::Create(const auth::Principal& who, const W
     insert.exchange(soci::use(w.recruitment_agency));
     insert.exchange(soci::use(w.scheme_operator));
     for (std::size_t i = 0; i < kPersonalFieldCount + 2; ++i) {
-      insert.exchange(soci::use(values[i], present[i]));
+      insert.exchange(soci::use(row.values[i], row.present[i]));
     }
     insert.exchange(soci::into(id));
     insert.alloc();
@@ -250,6 +271,76 @@ core::Result<Worker> RegistryService::Create(const auth::Principal& who, const W
     out.agency = who.agency;
     out.created_by = who.user_id;
     out.created_at = now;
+    for (std::size_t f = 0; f < kPersonalFieldCount; ++f) out.personal[f] = w.personal[f];
+    out.visa_route = w.visa_route;
+    out.visa_start = w.visa_start;
+    out.visa_end = w.visa_end;
+    out.recruitment_agency = w.recruitment_agency;
+    out.scheme_operator = w.scheme_operator;
+    return out;
+  });
+}
+
+core::Result<Worker> RegistryService::Update(const auth::Principal& who, long long id,
+                                             const WorkerInput& in, const std::string& request_id) {
+  if (auto ok = RequireKey(key_); !ok) return tl::unexpected(ok.error());
+  auto valid = Validated(in);
+  if (!valid) return tl::unexpected(valid.error());
+  const WorkerInput& w = *valid;
+  SealedRow row = Seal(*key_, w);
+  return db_.Write([&](store::Conn& c) -> core::Result<Worker> {
+    soci::rowset<soci::row> rows =
+        (c.sql().prepare << "SELECT " << SelectColumns() << " FROM workers WHERE id = :id",
+         soci::use(id));
+    std::optional<Worker> before;
+    for (const auto& r : rows) {
+      const auth::Decision d =
+          auth::Authorize(who, auth::Action::kRegistryWrite, {store::GetText(r, 1), std::nullopt});
+      if (d != auth::Decision::kAllow) return tl::unexpected(Denied(d));
+      auto loaded = FromRow(r, *key_);
+      if (!loaded) return tl::unexpected(loaded.error());
+      before = std::move(*loaded);
+    }
+    if (!before) return Fail(ErrorCode::kNotFound, "no such worker");
+    std::string sql =
+        "UPDATE workers SET visa_route = :vr, visa_start = :vs, visa_end = :ve,"
+        " recruitment_agency = :ra, scheme_operator = :so, iin_index = :ii, passport_index = :pi";
+    for (std::size_t f = 0; f < kPersonalFieldCount; ++f) {
+      sql += std::string(", ") + kPersonalFields[f] + " = :f" + std::to_string(f);
+    }
+    sql += " WHERE id = :id";
+    soci::statement update(c.sql());
+    update.exchange(soci::use(w.visa_route));
+    update.exchange(soci::use(w.visa_start));
+    update.exchange(soci::use(w.visa_end));
+    update.exchange(soci::use(w.recruitment_agency));
+    update.exchange(soci::use(w.scheme_operator));
+    for (std::size_t i = 0; i < kPersonalFieldCount + 2; ++i) {
+      update.exchange(soci::use(row.values[i], row.present[i]));
+    }
+    update.exchange(soci::use(id));
+    update.alloc();
+    update.prepare(sql);
+    update.define_and_bind();
+    update.execute(true);
+    nlohmann::json changed = nlohmann::json::array();
+    for (std::size_t f = 0; f < kPersonalFieldCount; ++f) {
+      if (before->personal[f] != w.personal[f]) changed.push_back(kPersonalFields[f]);
+    }
+    for (const auto& [name, was, now] :
+         {std::tuple<const char*, const std::string&, const std::string&>{
+              "visa_route", before->visa_route, w.visa_route},
+          {"visa_start", before->visa_start, w.visa_start},
+          {"visa_end", before->visa_end, w.visa_end},
+          {"recruitment_agency", before->recruitment_agency, w.recruitment_agency},
+          {"scheme_operator", before->scheme_operator, w.scheme_operator}}) {
+      if (was != now) changed.push_back(name);
+    }
+    // As on creation: which fields changed, never their values.
+    audit::Append(c, who.ToActor(request_id),
+                  {"registry.worker.update", "worker", std::to_string(id), {{"changed", changed}}},
+                  clock_.Now());
+    Worker out = *before;
     for (std::size_t f = 0; f < kPersonalFieldCount; ++f) out.personal[f] = w.personal[f];
     out.visa_route = w.visa_route;
     out.visa_start = w.visa_start;

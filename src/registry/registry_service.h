@@ -71,6 +71,11 @@ class RegistryService {
   core::Result<Worker> Create(const auth::Principal& who, const WorkerInput& in,
                               const std::string& request_id);
   // One worker with personal data. Audited.
+  // Replaces the worker's record with `in` (fields absent there are cleared), through the same
+  // checks as Create; re-seals and re-indexes. Audited with the names of the changed fields.
+  // Errors as Create, and kNotFound for a worker of another agency or none.
+  core::Result<Worker> Update(const auth::Principal& who, long long id, const WorkerInput& in,
+                              const std::string& request_id);
   core::Result<Worker> Get(const auth::Principal& who, long long id, const std::string& request_id);
   // Exact look-up through the blind indexes; the value is normalised first. Audited.
   core::Result<std::vector<Worker>> FindByIin(const auth::Principal& who, const std::string& iin,
