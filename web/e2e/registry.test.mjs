@@ -19,6 +19,8 @@ const FARM = 'Hillside Berry Farm';
 const AGENCY = 'Astana Work Abroad LLP';
 const LICENCE = 'KZ-PEA-0042';
 const PASSPORT = 'N12345678';
+const NEW_PASSPORT = 'N87654321';
+const NEW_PHONE = '+7 701 555 0101';
 
 const { server, browser } = serverAndBrowser();
 
@@ -123,6 +125,46 @@ test('an officer records a farm, an agency and a placement, and names them on a 
   await assertAccessible(page, 'worker with placement');
   await screenshot(page, 'registry-05-worker-placement');
 
+  // --- The worker's record corrected: the form starts from the stored values, a wrong IIN is
+  // refused in the reader's language, and only the changed fields are sent.
+  await page.getByRole('button', { name: 'Edit', exact: true }).click();
+  const form = page.locator('form.registry-worker-form');
+  await page.getByRole('heading', { level: 2, name: 'Correct the record of Nurlan Bekov' }).waitFor();
+  assert.equal(await form.getByLabel('Given name (Latin)').inputValue(), 'Nurlan');
+  assert.equal(await form.getByLabel('Family name (Latin)').inputValue(), 'Bekov');
+  assert.equal(await form.getByLabel('Passport number').inputValue(), PASSPORT);
+  assert.equal(await form.getByLabel('Phone').inputValue(), '');
+  await assertAccessible(page, 'worker (editing)');
+  await form.getByLabel(/^IIN/).fill('123456789012');
+  await form.getByRole('button', { name: 'Save' }).click();
+  await form.locator('.error[role=alert]', { hasText: 'The request could not be carried out as it stands.' }).waitFor();
+  await form.getByText('The IIN is not valid (a wrong digit or check digit), or it does not agree with the date of birth or sex.').waitFor();
+  await assertAccessible(page, 'worker (editing, wrong IIN)');
+  await screenshot(page, 'registry-05b-worker-wrong-iin');
+  await page.getByLabel('Language').selectOption('ru');
+  await form.locator('.error[role=alert]', { hasText: 'Запрос не может быть выполнен в таком виде.' }).waitFor();
+  await form.getByText('ИИН недействителен').waitFor();
+  await page.getByLabel('Язык').selectOption('en');
+  await form.getByText('The IIN is not valid').waitFor();
+  await form.getByLabel(/^IIN/).fill('');
+  await form.getByLabel('Phone').fill(NEW_PHONE);
+  await form.getByLabel('Passport number').fill(NEW_PASSPORT);
+  const patch = page.waitForRequest((r) => r.method() === 'PATCH' && r.url().endsWith(`/api/v1/workers/${workerId}`));
+  await form.getByRole('button', { name: 'Save' }).click();
+  assert.deepEqual((await patch).postDataJSON(), { passport_number: NEW_PASSPORT, phone: NEW_PHONE });
+  await page.getByText('The record is corrected.').waitFor();
+  assert.equal(await form.count(), 0, 'the form closes');
+  const facts = await page.locator('.registry-worker-facts').innerText();
+  assert.match(facts, new RegExp(NEW_PASSPORT));
+  assert.match(facts, new RegExp(NEW_PHONE.replace(/\+/g, '\\+')));
+  assert.doesNotMatch(facts, new RegExp(PASSPORT));
+  // After a reload the page reads the stored record.
+  await page.reload();
+  await page.getByRole('heading', { level: 2, name: 'Nurlan Bekov' }).waitFor();
+  assert.match(await page.locator('.registry-worker-facts').innerText(), new RegExp(`${NEW_PASSPORT}[\\s\\S]*${NEW_PHONE.replace(/\+/g, '\\+')}`));
+  await assertAccessible(page, 'worker (corrected)');
+  await screenshot(page, 'registry-05c-worker-corrected');
+
   // --- A case, opened through the API with the page's own session and CSRF token.
   const caseId = await page.evaluate(async () => {
     const me = await (await fetch('/api/v1/me', { headers: { Accept: 'application/json' } })).json();
@@ -142,7 +184,7 @@ test('an officer records a farm, an agency and a placement, and names them on a 
   // The worker, by passport number.
   await subjects.getByLabel('Kind of record').selectOption('worker');
   await subjects.getByLabel('Find the worker by').selectOption('passport');
-  await subjects.getByRole('searchbox', { name: /^Passport number/ }).fill(PASSPORT);
+  await subjects.getByRole('searchbox', { name: /^Passport number/ }).fill(NEW_PASSPORT);
   await subjects.getByRole('button', { name: 'Search' }).click();
   await subjects.locator('select[name=subject-record]').waitFor();
   assert.equal(await subjects.locator('select[name=subject-record]').inputValue(), String(workerId));

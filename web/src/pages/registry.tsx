@@ -576,41 +576,81 @@ function SearchForm({
 
 function WorkerDetail({ id }: { id: number }) {
   useLang();
+  const { may } = useSession();
   const state = useLoad((signal) => api.get<Worker>(`/api/v1/workers/${id}`, signal), [id]);
+  const [fresh, setFresh] = useState<Worker | null>(null);
+  const [editing, setEditing] = useState(false);
+  const [saved, setSaved] = useState(false);
   return (
     <>
       <p>
         <a href="/registry/workers">{t('registry.workers.back')}</a>
       </p>
       <Async state={state}>
-        {(w) => (
-          <>
-            <section class="card" aria-labelledby="registry-worker-title">
-              <h2 id="registry-worker-title">{workerName(w)}</h2>
-              <p class="muted">{t('registry.workers.read_audited')}</p>
-              <dl class="registry-dl">
-                {PERSONAL_FIELDS.map((f) => (
-                  <Fact label={t(`registry.field.${f}`)}>
-                    {f === 'sex' ? sexName(w.sex) : f === 'date_of_birth' ? fmtDate(w[f]) : (w[f] ?? '—')}
-                  </Fact>
-                ))}
-              </dl>
-            </section>
-            <section class="card" aria-labelledby="registry-visa-title">
-              <h2 id="registry-visa-title">{t('registry.workers.visa_title')}</h2>
-              <dl class="registry-dl">
-                <Fact label={t('registry.field.visa_route')}>{visaRouteName(w.visa_route)}</Fact>
-                <Fact label={t('registry.field.visa_start')}>{fmtDate(w.visa_start)}</Fact>
-                <Fact label={t('registry.field.visa_end')}>{fmtDate(w.visa_end)}</Fact>
-                <Fact label={t('registry.field.recruitment_agency')}>{w.recruitment_agency || '—'}</Fact>
-                <Fact label={t('registry.field.scheme_operator')}>{w.scheme_operator || '—'}</Fact>
-                <Fact label={t('common.agency')}>{t(`agency.${w.agency}`)}</Fact>
-                <Fact label={t('registry.col.recorded')}>{fmtDate(w.created_at)}</Fact>
-              </dl>
-            </section>
-            <Placements workerId={w.id} />
-          </>
-        )}
+        {(loaded) => {
+          const w = fresh && fresh.id === loaded.id ? fresh : loaded;
+          return (
+            <>
+              <section class="card" aria-labelledby="registry-worker-title">
+                <h2 id="registry-worker-title">{workerName(w)}</h2>
+                <p class="muted">{t('registry.workers.read_audited')}</p>
+                <dl class="registry-dl registry-worker-facts">
+                  {PERSONAL_FIELDS.map((f) => (
+                    <Fact label={t(`registry.field.${f}`)}>
+                      {f === 'sex' ? sexName(w.sex) : f === 'date_of_birth' ? fmtDate(w[f]) : (w[f] ?? '—')}
+                    </Fact>
+                  ))}
+                </dl>
+                {saved && !editing ? (
+                  <p class="success" role="status">
+                    {t('registry.workers.saved')}
+                  </p>
+                ) : null}
+                {may('registry.write') && !editing ? (
+                  <button
+                    type="button"
+                    class="secondary"
+                    name="edit-worker"
+                    onClick={() => {
+                      setSaved(false);
+                      setEditing(true);
+                    }}
+                  >
+                    {t('registry.workers.edit')}
+                  </button>
+                ) : null}
+              </section>
+              {editing ? (
+                <section class="card" aria-labelledby="registry-worker-edit-title">
+                  <h2 id="registry-worker-edit-title">{t('registry.workers.edit_title', { name: workerName(w) })}</h2>
+                  <p class="muted">{t('registry.workers.edit_intro')}</p>
+                  <WorkerForm
+                    existing={w}
+                    onSaved={(x) => {
+                      setFresh(x);
+                      setEditing(false);
+                      setSaved(true);
+                    }}
+                    onCancel={() => setEditing(false)}
+                  />
+                </section>
+              ) : null}
+              <section class="card" aria-labelledby="registry-visa-title">
+                <h2 id="registry-visa-title">{t('registry.workers.visa_title')}</h2>
+                <dl class="registry-dl">
+                  <Fact label={t('registry.field.visa_route')}>{visaRouteName(w.visa_route)}</Fact>
+                  <Fact label={t('registry.field.visa_start')}>{fmtDate(w.visa_start)}</Fact>
+                  <Fact label={t('registry.field.visa_end')}>{fmtDate(w.visa_end)}</Fact>
+                  <Fact label={t('registry.field.recruitment_agency')}>{w.recruitment_agency || '—'}</Fact>
+                  <Fact label={t('registry.field.scheme_operator')}>{w.scheme_operator || '—'}</Fact>
+                  <Fact label={t('common.agency')}>{t(`agency.${w.agency}`)}</Fact>
+                  <Fact label={t('registry.col.recorded')}>{fmtDate(w.created_at)}</Fact>
+                </dl>
+              </section>
+              <Placements workerId={w.id} />
+            </>
+          );
+        }}
       </Async>
     </>
   );
@@ -618,18 +658,54 @@ function WorkerDetail({ id }: { id: number }) {
 
 const DATE_FIELDS = new Set(['date_of_birth', 'visa_start', 'visa_end']);
 
-function NewWorker() {
+const WORKER_FIELDS = [...PERSONAL_FIELDS, ...VISA_FIELDS];
+
+// The values a worker's form starts from: empty for a new worker, the stored ones when correcting.
+function workerValues(w?: Worker): Record<string, string> {
+  const v: Record<string, string> = {};
+  for (const f of WORKER_FIELDS) {
+    const x = w ? (w[f] ?? '') : '';
+    v[f] = DATE_FIELDS.has(f) ? x.slice(0, 10) : x;
+  }
+  return v;
+}
+
+// The form of a worker's record: new (POST) or, with `existing`, a correction that sends only the
+// changed fields (PATCH; an emptied field is sent as null and cleared).
+function WorkerForm({
+  existing,
+  onSaved,
+  onCancel,
+}: {
+  existing?: Worker;
+  onSaved: (w: Worker) => void;
+  onCancel?: () => void;
+}) {
   useLang();
-  const { route } = useLocation();
-  const [values, setValues] = useState<Record<string, string>>({});
+  const [initial] = useState(() => workerValues(existing));
+  const [values, setValues] = useState<Record<string, string>>(initial);
   const set = (k: string) => (e: Event) =>
     setValues((v) => ({ ...v, [k]: (e.target as HTMLInputElement | HTMLSelectElement).value }));
   const save = useAction(async () => {
+    if (existing) {
+      const body: Record<string, string | null> = {};
+      for (const f of WORKER_FIELDS) {
+        const now = (values[f] ?? '').trim();
+        if (now !== initial[f].trim()) body[f] = now === '' ? null : now;
+      }
+      const w = Object.keys(body).length
+        ? await api.patch<Worker>(`/api/v1/workers/${existing.id}`, body)
+        : existing;
+      onSaved(w);
+      return w;
+    }
     const body: Record<string, string> = {};
     for (const [k, v] of Object.entries(values)) if (v.trim()) body[k] = v.trim();
     const w = await api.post<Worker>('/api/v1/workers', body);
-    route(`/registry/workers/${w.id}`);
+    onSaved(w);
+    return w;
   });
+  const invalidIin = save.error instanceof ApiError && save.error.slug === 'invalid-iin';
   const input = (f: string, extra: Record<string, unknown> = {}) => (
     <Field label={t(`registry.field.${f}`)} hint={has(`registry.hint.${f}`) ? t(`registry.hint.${f}`) : undefined}>
       <input
@@ -643,58 +719,73 @@ function NewWorker() {
     </Field>
   );
   return (
-    <section class="card" aria-labelledby="registry-new-title">
-      <h2 id="registry-new-title">{t('registry.workers.new')}</h2>
-      <p class="muted">{t('registry.workers.new_intro')}</p>
-      <form onSubmit={submitWith(save.run)}>
-        <fieldset>
-          <legend>{t('registry.workers.identity')}</legend>
-          <div class="grid">
-            {input('given_name')}
-            {input('family_name')}
-            {input('patronymic')}
-            {input('given_name_cyrillic', { lang: 'kk' })}
-            {input('family_name_cyrillic', { lang: 'kk' })}
-            {input('iin', { inputMode: 'numeric', maxLength: 14 })}
-            {input('date_of_birth')}
-            <Field label={t('registry.field.sex')} hint={t('registry.hint.sex')}>
-              <select name="sex" value={values.sex ?? ''} onChange={set('sex')}>
-                <option value="">{t('registry.sex.unknown')}</option>
-                <option value="f">{t('registry.sex.f')}</option>
-                <option value="m">{t('registry.sex.m')}</option>
-              </select>
-            </Field>
-            {input('passport_number')}
-            {input('phone', { type: 'tel', inputMode: 'tel' })}
-          </div>
-        </fieldset>
-        <fieldset>
-          <legend>{t('registry.workers.visa_title')}</legend>
-          <div class="grid">
-            <Field label={t('registry.field.visa_route')}>
-              <select name="visa_route" value={values.visa_route ?? ''} onChange={set('visa_route')}>
-                <option value="">{t('registry.visa_route.none')}</option>
-                <option value="seasonal">{t('registry.visa_route.seasonal')}</option>
-                <option value="skilled">{t('registry.visa_route.skilled')}</option>
-                <option value="other">{t('registry.visa_route.other')}</option>
-              </select>
-            </Field>
-            {input('visa_start')}
-            {input('visa_end')}
-            {input('recruitment_agency')}
-            {input('scheme_operator')}
-          </div>
-        </fieldset>
-        <ErrorBox error={save.error} />
-        <div class="row">
-          <button type="submit" disabled={save.busy}>
-            {t('common.save')}
+    <form class="registry-worker-form" onSubmit={submitWith(save.run)}>
+      <fieldset>
+        <legend>{t('registry.workers.identity')}</legend>
+        <div class="grid">
+          {input('given_name')}
+          {input('family_name')}
+          {input('patronymic')}
+          {input('given_name_cyrillic', { lang: 'kk' })}
+          {input('family_name_cyrillic', { lang: 'kk' })}
+          {input('iin', { inputMode: 'numeric', maxLength: 14 })}
+          {input('date_of_birth')}
+          <Field label={t('registry.field.sex')} hint={t('registry.hint.sex')}>
+            <select name="sex" value={values.sex ?? ''} onChange={set('sex')}>
+              <option value="">{t('registry.sex.unknown')}</option>
+              <option value="f">{t('registry.sex.f')}</option>
+              <option value="m">{t('registry.sex.m')}</option>
+            </select>
+          </Field>
+          {input('passport_number')}
+          {input('phone', { type: 'tel', inputMode: 'tel' })}
+        </div>
+      </fieldset>
+      <fieldset>
+        <legend>{t('registry.workers.visa_title')}</legend>
+        <div class="grid">
+          <Field label={t('registry.field.visa_route')}>
+            <select name="visa_route" value={values.visa_route ?? ''} onChange={set('visa_route')}>
+              <option value="">{t('registry.visa_route.none')}</option>
+              <option value="seasonal">{t('registry.visa_route.seasonal')}</option>
+              <option value="skilled">{t('registry.visa_route.skilled')}</option>
+              <option value="other">{t('registry.visa_route.other')}</option>
+            </select>
+          </Field>
+          {input('visa_start')}
+          {input('visa_end')}
+          {input('recruitment_agency')}
+          {input('scheme_operator')}
+        </div>
+      </fieldset>
+      {invalidIin ? <p class="error registry-invalid-iin">{t('registry.workers.invalid_iin')}</p> : null}
+      <ErrorBox error={save.error} />
+      <div class="row">
+        <button type="submit" name="save-worker" disabled={save.busy}>
+          {t('common.save')}
+        </button>
+        {onCancel ? (
+          <button type="button" class="secondary" onClick={onCancel}>
+            {t('common.cancel')}
           </button>
+        ) : (
           <a class="button secondary" href="/registry/workers">
             {t('common.cancel')}
           </a>
-        </div>
-      </form>
+        )}
+      </div>
+    </form>
+  );
+}
+
+function NewWorker() {
+  useLang();
+  const { route } = useLocation();
+  return (
+    <section class="card" aria-labelledby="registry-new-title">
+      <h2 id="registry-new-title">{t('registry.workers.new')}</h2>
+      <p class="muted">{t('registry.workers.new_intro')}</p>
+      <WorkerForm onSaved={(w) => route(`/registry/workers/${w.id}`)} />
     </section>
   );
 }

@@ -74,6 +74,13 @@ const m: Messages = {
     'registry.workers.visa_title': 'Visa and recruitment',
     'registry.workers.back': 'Back to the workers',
     'registry.workers.read_audited': 'This view of personal data is recorded in the audit log.',
+    'registry.workers.edit': 'Edit',
+    'registry.workers.edit_title': 'Correct the record of {name}',
+    'registry.workers.edit_intro':
+      'Only the fields you change are saved; a field you empty is cleared. The IIN must agree with the date of birth and sex.',
+    'registry.workers.saved': 'The record is corrected.',
+    'registry.workers.invalid_iin':
+      'The IIN is not valid (a wrong digit or check digit), or it does not agree with the date of birth or sex.',
     'registry.workers.unnamed': 'Worker {id} (no name recorded)',
     'registry.field.given_name': 'Given name (Latin)',
     'registry.field.family_name': 'Family name (Latin)',
@@ -229,6 +236,13 @@ const m: Messages = {
     'registry.workers.visa_title': 'Виза және жұмысқа орналастыру',
     'registry.workers.back': 'Жұмысшыларға оралу',
     'registry.workers.read_audited': 'Жеке деректерді бұлай қарау аудит журналына жазылады.',
+    'registry.workers.edit': 'Өзгерту',
+    'registry.workers.edit_title': '{name}: жазбаны түзету',
+    'registry.workers.edit_intro':
+      'Тек өзгерткен өрістеріңіз сақталады; босатылған өріс өшіріледі. ЖСН туған күнмен және жынысымен сәйкес келуі керек.',
+    'registry.workers.saved': 'Жазба түзетілді.',
+    'registry.workers.invalid_iin':
+      'ЖСН жарамсыз (цифры не бақылау цифры қате) немесе ол туған күнге не жынысқа сәйкес келмейді.',
     'registry.workers.unnamed': '{id}-жұмысшы (аты-жөні жазылмаған)',
     'registry.field.given_name': 'Аты (латынша)',
     'registry.field.family_name': 'Тегі (латынша)',
@@ -384,6 +398,13 @@ const m: Messages = {
     'registry.workers.visa_title': 'Виза и трудоустройство',
     'registry.workers.back': 'Назад к работникам',
     'registry.workers.read_audited': 'Этот просмотр персональных данных записан в журнал аудита.',
+    'registry.workers.edit': 'Изменить',
+    'registry.workers.edit_title': 'Исправление записи: {name}',
+    'registry.workers.edit_intro':
+      'Сохраняются только изменённые поля; очищенное поле стирается. ИИН должен соответствовать дате рождения и полу.',
+    'registry.workers.saved': 'Запись исправлена.',
+    'registry.workers.invalid_iin':
+      'ИИН недействителен (неверная цифра или контрольная цифра) либо не соответствует дате рождения или полу.',
     'registry.workers.unnamed': 'Работник {id} (имя не записано)',
     'registry.field.given_name': 'Имя (латиницей)',
     'registry.field.family_name': 'Фамилия (латиницей)',
