@@ -215,8 +215,8 @@ std::string Fill(std::string_view text,
     bool filled = false;
     if (text[at] == '{') {
       for (const auto& [name, value] : values) {
-        if (text.compare(at + 1, name.size(), name) == 0 &&
-            at + 1 + name.size() < text.size() && text[at + 1 + name.size()] == '}') {
+        if (text.compare(at + 1, name.size(), name) == 0 && at + 1 + name.size() < text.size() &&
+            text[at + 1 + name.size()] == '}') {
           out += value;
           at += name.size() + 2;
           filled = true;
@@ -237,19 +237,24 @@ std::vector<std::pair<std::string, std::string>> TemplateWords(std::string_view 
   return out;
 }
 
+std::string Ordinal(int n) {
+  const int tens = n % 100;
+  const char* suffix = (tens >= 11 && tens <= 13) ? "th"
+                       : n % 10 == 1              ? "st"
+                       : n % 10 == 2              ? "nd"
+                       : n % 10 == 3              ? "rd"
+                                                  : "th";
+  return std::to_string(n) + suffix;
+}
+
 std::string MeetingName(std::string_view lang, int number, bool inferred) {
   if (number <= 0) return Say(lang, "meeting.unnumbered");
-  const int tens = number % 100;
-  const char* suffix = (tens >= 11 && tens <= 13) ? "th"
-                       : number % 10 == 1         ? "st"
-                       : number % 10 == 2         ? "nd"
-                       : number % 10 == 3         ? "rd"
-                                                  : "th";
-  const std::string n = std::to_string(number);
-  std::string name = Fill(Say(lang, "meeting.numbered"), {{"n", n}, {"ordinal", n + suffix}});
+  const std::string ordinal = Ordinal(number);
+  std::string name =
+      Fill(Say(lang, "meeting.numbered"), {{"n", std::to_string(number)}, {"ordinal", ordinal}});
   // English puts the mark after the ordinal ("8th (inferred) meeting"); the others after all.
   if (inferred && lang != "ru" && lang != "kk") {
-    return n + suffix + " " + Say(lang, "meeting.inferred") + " meeting";
+    return ordinal + " " + Say(lang, "meeting.inferred") + " meeting";
   }
   return inferred ? name + " " + Say(lang, "meeting.inferred") : name;
 }

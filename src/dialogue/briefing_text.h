@@ -27,6 +27,9 @@ std::string Fill(std::string_view text,
 // text in `lang`: the templates read them as {{t.name}}.
 std::vector<std::pair<std::string, std::string>> TemplateWords(std::string_view lang);
 
+// "1st", "2nd", "11th", "22nd": English ordinals, for names and messages.
+std::string Ordinal(int n);
+
 // "8th meeting" / "8-е заседание" / "8-отырыс"; "Meeting" when the number is unknown.
 std::string MeetingName(std::string_view lang, int number, bool inferred);
 

@@ -100,16 +100,6 @@ std::string KindLabel(const std::string& kind, std::string_view lang = "en") {
 
 std::string Today(const core::Clock& clock) { return core::FormatUtc(clock.Now()).substr(0, 10); }
 
-std::string Ordinal(int n) {
-  const int tens = n % 100;
-  const char* suffix = (tens >= 11 && tens <= 13) ? "th"
-                       : n % 10 == 1              ? "st"
-                       : n % 10 == 2              ? "nd"
-                       : n % 10 == 3              ? "rd"
-                                                  : "th";
-  return std::to_string(n) + suffix;
-}
-
 json ToJson(const std::vector<std::string>& v) { return json(v); }
 std::vector<std::string> StringsFrom(const std::string& text) {
   const json j = json::parse(text, nullptr, false);
@@ -146,8 +136,11 @@ void Audit(store::Conn& c, const auth::Principal& who, const std::string& reques
 
 // --- Sources ---------------------------------------------------------------------------------
 
+// Replaces the sources of record `id` of `kind` with `sources`.
 void SaveSources(store::Conn& c, const std::string& kind, long long id,
                  const std::vector<Source>& sources) {
+  c.sql() << "DELETE FROM dialogue_sources WHERE owner_kind = :k AND owner_id = :i",
+      soci::use(kind), soci::use(id);
   long long seq = 0;
   for (const auto& s : sources) {
     ++seq;
@@ -339,27 +332,46 @@ void SaveMeetingPeople(store::Conn& c, long long id, const Meeting& m) {
   }
 }
 
-long long InsertMeeting(store::Conn& c, const auth::Principal& who, const Meeting& m,
-                        const std::string& today, const std::string& request_id,
-                        core::TimePoint now) {
-  CheckMeeting(c, m, today, 0);
-  long long id = 0;
+// Writes `m` as meeting `id` (0: a new row) with its people and sources, replacing what the row
+// held; returns its id.
+long long StoreMeeting(store::Conn& c, const Meeting& m, long long id, core::TimePoint now) {
   soci::indicator number_ind = m.number ? soci::i_ok : soci::i_null;
   const int number = m.number.value_or(0);
   const int inferred = m.number_inferred ? 1 : 0, approx = m.date_approximate ? 1 : 0,
             illustrative = m.illustrative ? 1 : 0;
   const std::string areas = ToJson(m.areas).dump();
   const std::string at = core::FormatUtc(now);
-  c.sql() << "INSERT INTO dialogue_meetings (number, number_inferred, date, date_approximate,"
-             " city, country, format, status, areas, summary, outcomes, illustrative, created_at,"
-             " updated_at) VALUES (:n, :ni, :d, :da, :ci, :co, :f, :s, :a, :su, :o, :il, :t, :t2)"
-             " RETURNING id",
-      soci::use(number, number_ind), soci::use(inferred), soci::use(m.date), soci::use(approx),
-      soci::use(m.city), soci::use(m.country), soci::use(m.format), soci::use(m.status),
-      soci::use(areas), soci::use(m.summary), soci::use(m.outcomes), soci::use(illustrative),
-      soci::use(at), soci::use(at), soci::into(id);
+  const std::string kind = "meeting";
+  if (id == 0) {
+    c.sql() << "INSERT INTO dialogue_meetings (number, number_inferred, date, date_approximate,"
+               " city, country, format, status, areas, summary, outcomes, illustrative,"
+               " created_at, updated_at) VALUES (:n, :ni, :d, :da, :ci, :co, :f, :s, :a, :su,"
+               " :o, :il, :t, :t2) RETURNING id",
+        soci::use(number, number_ind), soci::use(inferred), soci::use(m.date), soci::use(approx),
+        soci::use(m.city), soci::use(m.country), soci::use(m.format), soci::use(m.status),
+        soci::use(areas), soci::use(m.summary), soci::use(m.outcomes), soci::use(illustrative),
+        soci::use(at), soci::use(at), soci::into(id);
+  } else {
+    c.sql() << "UPDATE dialogue_meetings SET number = :n, number_inferred = :ni, date = :d,"
+               " date_approximate = :da, city = :ci, country = :co, format = :f, status = :s,"
+               " areas = :a, summary = :su, outcomes = :o, illustrative = :il, updated_at = :t"
+               " WHERE id = :id",
+        soci::use(number, number_ind), soci::use(inferred), soci::use(m.date), soci::use(approx),
+        soci::use(m.city), soci::use(m.country), soci::use(m.format), soci::use(m.status),
+        soci::use(areas), soci::use(m.summary), soci::use(m.outcomes), soci::use(illustrative),
+        soci::use(at), soci::use(id);
+    c.sql() << "DELETE FROM dialogue_meeting_people WHERE meeting_id = :m", soci::use(id);
+  }
   SaveMeetingPeople(c, id, m);
-  SaveSources(c, "meeting", id, m.sources);
+  SaveSources(c, kind, id, m.sources);
+  return id;
+}
+
+long long InsertMeeting(store::Conn& c, const auth::Principal& who, const Meeting& m,
+                        const std::string& today, const std::string& request_id,
+                        core::TimePoint now) {
+  CheckMeeting(c, m, today, 0);
+  const long long id = StoreMeeting(c, m, 0, now);
   Meeting stored = m;
   stored.id = id;
   IndexMeeting(c, stored);
@@ -394,6 +406,17 @@ std::string NextStepKey(const Agreement& a, const std::string& party, const std:
   return "";  // in force, terminated, or signed and in effect as its text says
 }
 
+// The parties that have signed a ratifiable agreement and not yet ratified it.
+std::vector<std::string> AwaitingRatification(const std::vector<PartyStatus>& parties,
+                                              const std::string& kind) {
+  std::vector<std::string> out;
+  if (!Ratifiable(kind)) return out;
+  for (const auto& ps : parties) {
+    if (ps.state == "signed") out.push_back(ps.party);
+  }
+  return out;
+}
+
 // An agreement's status in words; `pending`: the parties yet to ratify.
 std::string AgreementLabel(std::string_view lang, const std::string& status,
                            const std::vector<std::string>& pending, const std::string& kind) {
@@ -402,7 +425,8 @@ std::string AgreementLabel(std::string_view lang, const std::string& status,
   }
   std::string parties;
   for (const auto& p : pending) {
-    parties += (parties.empty() ? "" : " " + Say(lang, "word.and") + " ") + Label(lang, "party." + p, p);
+    parties +=
+        (parties.empty() ? "" : " " + Say(lang, "word.and") + " ") + Label(lang, "party." + p, p);
   }
   return Fill(Say(lang, "agreement." + status), {{"parties", parties}});
 }
@@ -414,7 +438,6 @@ struct Derived {
 
 Derived Derive(const Agreement& a) {
   Derived d;
-  const bool ratifiable = Ratifiable(a.kind);
   std::map<std::string, std::string> state;
   for (const auto& p : a.parties) state[p] = "not_signed";
   for (const auto& act : a.actions) {
@@ -432,11 +455,9 @@ Derived Derive(const Agreement& a) {
     return n;
   };
   const size_t all = a.parties.size();
-  std::vector<std::string> pending;
   for (const auto& p : a.parties) {
     const std::string key = NextStepKey(a, p, state[p]);
-    d.parties.push_back({p, state[p], key.empty() ? "" : Say("en", key)});
-    if (state[p] == "signed" && ratifiable) pending.push_back(p);
+    d.parties.push_back({p, state[p], key.empty() ? "" : Say("en", key), key});
   }
   if (count({"terminated"}) > 0) {
     d.status = "terminated";
@@ -453,7 +474,7 @@ Derived Derive(const Agreement& a) {
   } else {
     d.status = "not_signed";
   }
-  d.label = AgreementLabel("en", d.status, pending, a.kind);
+  d.label = AgreementLabel("en", d.status, AwaitingRatification(d.parties, a.kind), a.kind);
   return d;
 }
 
@@ -1321,26 +1342,7 @@ core::Result<Meeting> DialogueService::UpdateMeeting(const auth::Principal& who,
                    ", before the new date " + m.date,
                "contradictory-dates");
       }
-      soci::indicator number_ind = m.number ? soci::i_ok : soci::i_null;
-      const int number = m.number.value_or(0);
-      const int inferred = m.number_inferred ? 1 : 0, approx = m.date_approximate ? 1 : 0,
-                illustrative = m.illustrative ? 1 : 0;
-      const std::string areas = ToJson(m.areas).dump();
-      const std::string at = core::FormatUtc(now);
-      c.sql() << "UPDATE dialogue_meetings SET number = :n, number_inferred = :ni, date = :d,"
-                 " date_approximate = :da, city = :ci, country = :co, format = :f, status = :s,"
-                 " areas = :a, summary = :su, outcomes = :o, illustrative = :il, updated_at = :t"
-                 " WHERE id = :id",
-          soci::use(number, number_ind), soci::use(inferred), soci::use(m.date), soci::use(approx),
-          soci::use(m.city), soci::use(m.country), soci::use(m.format), soci::use(m.status),
-          soci::use(areas), soci::use(m.summary), soci::use(m.outcomes), soci::use(illustrative),
-          soci::use(at), soci::use(id);
-      c.sql() << "DELETE FROM dialogue_meeting_people WHERE meeting_id = :m", soci::use(id);
-      SaveMeetingPeople(c, id, m);
-      const std::string kind = "meeting";
-      c.sql() << "DELETE FROM dialogue_sources WHERE owner_kind = :k AND owner_id = :i",
-          soci::use(kind), soci::use(id);
-      SaveSources(c, kind, id, m.sources);
+      StoreMeeting(c, m, id, now);
       auto after = *LoadMeeting(c, id);
       IndexMeeting(c, after);
       Audit(c, who, request_id, "dialogue.meeting.update", "dialogue_meeting", id,
@@ -1503,10 +1505,7 @@ core::Result<Commitment> DialogueService::UpdateCommitment(const auth::Principal
                  " WHERE id = :id",
           soci::use(area), soci::use(k.text), soci::use(k.owner_agency), soci::use(k.owner_person),
           soci::use(k.due_date), soci::use(illustrative), soci::use(at), soci::use(id);
-      const std::string kind = "commitment";
-      c.sql() << "DELETE FROM dialogue_sources WHERE owner_kind = :k AND owner_id = :i",
-          soci::use(kind), soci::use(id);
-      SaveSources(c, kind, id, k.sources);
+      SaveSources(c, "commitment", id, k.sources);
       auto after = *LoadCommitment(c, id, Today(clock_));
       IndexCommitment(c, after);
       Audit(c, who, request_id, "dialogue.commitment.update", "dialogue_commitment", id,
@@ -1708,20 +1707,16 @@ core::Result<BriefingPack> DialogueService::Briefing(const auth::Principal& who,
       b.href = "/api/v1/dialogue/agreements/" + std::to_string(a.id);
       b.title = a.title + (a.illustrative ? illustrative : "");
       b.kind = KindLabel(a.kind, lang);
-      std::vector<std::string> pending;
-      for (const auto& ps : a.party_status) {
-        if (ps.state == "signed" && Ratifiable(a.kind)) pending.push_back(ps.party);
-      }
-      b.status = AgreementLabel(lang, a.status, pending, a.kind);
+      b.status =
+          AgreementLabel(lang, a.status, AwaitingRatification(a.party_status, a.kind), a.kind);
       for (const auto& act : a.actions) {
         if (act.action == "signature" && (b.signed_date.empty() || act.date > b.signed_date)) {
           b.signed_date = act.date;
         }
       }
       for (const auto& ps : a.party_status) {
-        const std::string next_key = NextStepKey(a, ps.party, ps.state);
         BriefPartyState s{ps.party, Label(lang, "state." + ps.state, ps.state), "",
-                          next_key.empty() ? "" : Say(lang, next_key)};
+                          ps.next_step_key.empty() ? "" : Say(lang, ps.next_step_key)};
         std::string last_date;
         for (const auto& act : a.actions) {
           if (act.party == ps.party && act.date >= last_date) {

@@ -69,8 +69,9 @@ struct ProcedureStep {
 
 struct PartyStatus {
   std::string party;
-  std::string state;      // not_signed, signed, ratified, approved, in_force, terminated
-  std::string next_step;  // what comes next on this side, in words
+  std::string state;          // not_signed, signed, ratified, approved, in_force, terminated
+  std::string next_step;      // what comes next on this side, in words
+  std::string next_step_key;  // the same as a key of briefing_text.cc ("" for nothing)
 };
 
 struct Agreement {

@@ -84,6 +84,17 @@ core::Status Finished(const CheckRecord& c) {
   return {};
 }
 
+// Whether `who` may run a check with arrears as of `as_of` (the rules must have rates then).
+core::Status MayCheck(const auth::Principal& who, Date as_of) {
+  const auth::Decision d =
+      auth::Authorize(who, auth::Action::kPayrollCheck, {who.agency, who.user_id});
+  if (d != auth::Decision::kAllow) return tl::unexpected(Denied(d));
+  if (Rules::Builtin().WageOn(as_of) == nullptr) {
+    return Fail(ErrorCode::kUnprocessable, "as_of is before the first rates in the rules");
+  }
+  return {};
+}
+
 // What the engine made of one upload.
 struct Outcome {
   FileCheckSummary summary;
@@ -271,13 +282,8 @@ std::vector<store::Migration> PayrollService::Migrations() {
 
 core::Result<CheckRecord> PayrollService::Check(const auth::Principal& who, std::string_view csv,
                                                 Date as_of, const std::string& request_id) {
-  const auth::Decision d =
-      auth::Authorize(who, auth::Action::kPayrollCheck, {who.agency, who.user_id});
-  if (d != auth::Decision::kAllow) return tl::unexpected(Denied(d));
+  if (auto ok = MayCheck(who, as_of); !ok) return tl::unexpected(ok.error());
   const Rules& rules = Rules::Builtin();
-  if (rules.WageOn(as_of) == nullptr) {
-    return Fail(ErrorCode::kUnprocessable, "as_of is before the first rates in the rules");
-  }
   auto outcome = RunEngine(csv, as_of, rules, {});
   if (!outcome) return tl::unexpected(outcome.error());
   const std::string as_of_text = FormatDate(as_of);
@@ -292,13 +298,8 @@ core::Result<CheckRecord> PayrollService::Check(const auth::Principal& who, std:
 
 core::Result<CheckRecord> PayrollService::StartCheck(const auth::Principal& who, std::string csv,
                                                      Date as_of, const std::string& request_id) {
-  const auth::Decision d =
-      auth::Authorize(who, auth::Action::kPayrollCheck, {who.agency, who.user_id});
-  if (d != auth::Decision::kAllow) return tl::unexpected(Denied(d));
+  if (auto ok = MayCheck(who, as_of); !ok) return tl::unexpected(ok.error());
   const Rules& rules = Rules::Builtin();
-  if (rules.WageOn(as_of) == nullptr) {
-    return Fail(ErrorCode::kUnprocessable, "as_of is before the first rates in the rules");
-  }
   std::lock_guard lock(mutex_);
   // Finished jobs are joined here; too many running ones turn new work away.
   int running = 0;
@@ -348,36 +349,30 @@ void PayrollService::RunCheck(long long id, const std::string& csv, Date as_of,
       return {};
     });
   };
+  // A failed check says why on its own row: the request that started it has gone.
+  auto fail = [&](const std::string& message) {
+    db_.Write([&](store::Conn& c) -> core::Status {
+      c.sql() << "UPDATE payroll_checks SET state = 'failed', message = :m WHERE id = :id",
+          soci::use(message), soci::use(id);
+      audit::Append(c, actor,
+                    {"payroll.check.fail",
+                     "payroll_check",
+                     std::to_string(id),
+                     {{"reason", message.substr(0, 200)}}},
+                    clock_.Now());
+      return {};
+    });
+  };
   try {
     auto outcome = RunEngine(csv, as_of, rules, progress);
-    if (!outcome) {
-      const std::string message = outcome.error().message;
-      db_.Write([&](store::Conn& c) -> core::Status {
-        c.sql() << "UPDATE payroll_checks SET state = 'failed', message = :m WHERE id = :id",
-            soci::use(message), soci::use(id);
-        audit::Append(c, actor,
-                      {"payroll.check.fail",
-                       "payroll_check",
-                       std::to_string(id),
-                       {{"reason", message.substr(0, 200)}}},
-                      clock_.Now());
-        return {};
-      });
-      return;
-    }
+    if (!outcome) return fail(outcome.error().message);
     db_.Write([&](store::Conn& c) -> core::Status {
       StoreOutcome(c, id, *outcome, as_of_text, actor, clock_.Now());
       return {};
     });
   } catch (const std::exception& e) {
-    // The request that started it has gone: the check itself says what happened.
     try {
-      const std::string message = std::string("the check stopped: ") + e.what();
-      db_.Write([&](store::Conn& c) -> core::Status {
-        c.sql() << "UPDATE payroll_checks SET state = 'failed', message = :m WHERE id = :id",
-            soci::use(message), soci::use(id);
-        return {};
-      });
+      fail(std::string("the check stopped: ") + e.what());
     } catch (const std::exception&) {  // NOLINT(bugprone-empty-catch): nowhere left to report
     }
   }

@@ -219,6 +219,29 @@ SealedRow Seal(const DataKey& key, const WorkerInput& w) {
   return row;
 }
 
+// Binds the record's columns in the order both statements name them: visa route and dates,
+// recruitment agency, scheme operator, the two blind indexes, then every personal field.
+void BindRecord(soci::statement& st, const WorkerInput& w, SealedRow& row) {
+  st.exchange(soci::use(w.visa_route));
+  st.exchange(soci::use(w.visa_start));
+  st.exchange(soci::use(w.visa_end));
+  st.exchange(soci::use(w.recruitment_agency));
+  st.exchange(soci::use(w.scheme_operator));
+  for (std::size_t i = 0; i < kPersonalFieldCount + 2; ++i) {
+    st.exchange(soci::use(row.values[i], row.present[i]));
+  }
+}
+
+// `out` with the record's fields of `w` (not its id, agency or creation).
+void Apply(Worker& out, const WorkerInput& w) {
+  for (std::size_t f = 0; f < kPersonalFieldCount; ++f) out.personal[f] = w.personal[f];
+  out.visa_route = w.visa_route;
+  out.visa_start = w.visa_start;
+  out.visa_end = w.visa_end;
+  out.recruitment_agency = w.recruitment_agency;
+  out.scheme_operator = w.scheme_operator;
+}
+
 }  // namespace
 
 core::Result<Worker> RegistryService::Create(const auth::Principal& who, const WorkerInput& in,
@@ -245,14 +268,7 @@ core::Result<Worker> RegistryService::Create(const auth::Principal& who, const W
     insert.exchange(soci::use(who.agency));
     insert.exchange(soci::use(who.user_id));
     insert.exchange(soci::use(now));
-    insert.exchange(soci::use(w.visa_route));
-    insert.exchange(soci::use(w.visa_start));
-    insert.exchange(soci::use(w.visa_end));
-    insert.exchange(soci::use(w.recruitment_agency));
-    insert.exchange(soci::use(w.scheme_operator));
-    for (std::size_t i = 0; i < kPersonalFieldCount + 2; ++i) {
-      insert.exchange(soci::use(row.values[i], row.present[i]));
-    }
+    BindRecord(insert, w, row);
     insert.exchange(soci::into(id));
     insert.alloc();
     insert.prepare(sql);
@@ -271,12 +287,7 @@ core::Result<Worker> RegistryService::Create(const auth::Principal& who, const W
     out.agency = who.agency;
     out.created_by = who.user_id;
     out.created_at = now;
-    for (std::size_t f = 0; f < kPersonalFieldCount; ++f) out.personal[f] = w.personal[f];
-    out.visa_route = w.visa_route;
-    out.visa_start = w.visa_start;
-    out.visa_end = w.visa_end;
-    out.recruitment_agency = w.recruitment_agency;
-    out.scheme_operator = w.scheme_operator;
+    Apply(out, w);
     return out;
   });
 }
@@ -310,14 +321,7 @@ core::Result<Worker> RegistryService::Update(const auth::Principal& who, long lo
     }
     sql += " WHERE id = :id";
     soci::statement update(c.sql());
-    update.exchange(soci::use(w.visa_route));
-    update.exchange(soci::use(w.visa_start));
-    update.exchange(soci::use(w.visa_end));
-    update.exchange(soci::use(w.recruitment_agency));
-    update.exchange(soci::use(w.scheme_operator));
-    for (std::size_t i = 0; i < kPersonalFieldCount + 2; ++i) {
-      update.exchange(soci::use(row.values[i], row.present[i]));
-    }
+    BindRecord(update, w, row);
     update.exchange(soci::use(id));
     update.alloc();
     update.prepare(sql);
@@ -341,12 +345,7 @@ core::Result<Worker> RegistryService::Update(const auth::Principal& who, long lo
                   {"registry.worker.update", "worker", std::to_string(id), {{"changed", changed}}},
                   clock_.Now());
     Worker out = *before;
-    for (std::size_t f = 0; f < kPersonalFieldCount; ++f) out.personal[f] = w.personal[f];
-    out.visa_route = w.visa_route;
-    out.visa_start = w.visa_start;
-    out.visa_end = w.visa_end;
-    out.recruitment_agency = w.recruitment_agency;
-    out.scheme_operator = w.scheme_operator;
+    Apply(out, w);
     return out;
   });
 }
